@@ -1,0 +1,90 @@
+import { Context, CancelledFailure } from '@temporalio/activity';
+import type { ArtifactRef, Json } from '../lib/engine/types.ts';
+import type { RunStore } from '../lib/store/run-store.ts';
+
+/** What every long activity reports; the CLI turns it into a progress bar. */
+export interface Progress {
+  /** 0…1 when known. */
+  fraction?: number;
+  message?: string;
+  metrics?: { [key: string]: Json };
+}
+
+/** Heartbeat payload: the latest progress and the latest checkpoint, so a retry can resume. */
+export interface HeartbeatDetails {
+  stage?: string;
+  branch?: number;
+  progress: Progress;
+  checkpoint?: ArtifactRef;
+}
+
+interface CheckpointTarget {
+  stage: string;
+  branch: number;
+  store: RunStore;
+  runId: string;
+  artifactPath: string[];
+  /** Stage cache key: a checkpoint is only reused by an attempt of exactly the same work. */
+  cacheKey: string;
+}
+
+/**
+ * The one heartbeat + checkpoint + resume helper every long activity uses.
+ *
+ * `tick(progress, state)` heartbeats (Temporal throttles the RPCs) and, every `everyMs`, writes
+ * `state()` as a checkpoint artifact and heartbeats its reference. `restore()` finds the newest
+ * checkpoint of an earlier attempt: from the heartbeat details when Temporal retries the activity
+ * (worker killed, heartbeat timeout), or from the run store's checkpoint pointer when a failed run is
+ * resumed as a new workflow execution. A checkpoint whose hash does not verify is ignored.
+ */
+export class Checkpointer<State> {
+  private lastSave = Date.now();
+  private lastHeartbeat = 0;
+  private latest?: ArtifactRef;
+  private progress: Progress = {};
+  saved = 0;
+  resumed = false;
+
+  constructor(
+    private readonly target: CheckpointTarget,
+    private readonly everyMs: number,
+  ) {}
+
+  async restore(): Promise<State | undefined> {
+    const details = Context.current().info.heartbeatDetails as HeartbeatDetails | undefined;
+    const pointer = await this.target.store.readIndex<ArtifactRef>('checkpoints', this.target.cacheKey);
+    for (const ref of [details?.checkpoint, pointer]) {
+      if (ref && (await this.target.store.verify(ref))) {
+        this.latest = ref;
+        this.resumed = true;
+        return this.target.store.getJson<State>(ref);
+      }
+    }
+    return undefined;
+  }
+
+  /** Report progress; save a checkpoint when one is due. Throws if the run was cancelled. */
+  async tick(progress: Progress, state: () => State): Promise<void> {
+    this.progress = progress;
+    if (Date.now() - this.lastSave >= this.everyMs) await this.save(state());
+    else if (Date.now() - this.lastHeartbeat >= 250) await this.heartbeat();
+  }
+
+  async save(state: State): Promise<void> {
+    const { store, runId, artifactPath, cacheKey } = this.target;
+    this.latest = await store.putJson(runId, [...artifactPath, 'checkpoint'], state);
+    await store.writeIndex('checkpoints', cacheKey, this.latest);
+    this.saved += 1;
+    this.lastSave = Date.now();
+    await this.heartbeat();
+  }
+
+  private async heartbeat(): Promise<void> {
+    const ctx = Context.current();
+    ctx.heartbeat({ stage: this.target.stage, branch: this.target.branch, progress: this.progress, checkpoint: this.latest } satisfies HeartbeatDetails);
+    this.lastHeartbeat = Date.now();
+    // Yield to the event loop so cancellation requests delivered with heartbeat responses arrive.
+    await new Promise((r) => setImmediate(r));
+    if (ctx.cancellationSignal.aborted) throw new CancelledFailure(String(ctx.cancellationSignal.reason ?? 'cancelled'));
+  }
+}

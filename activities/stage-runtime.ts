@@ -1,0 +1,87 @@
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { Table } from 'apache-arrow';
+import { UserError } from '../lib/engine/errors.ts';
+import type { PipelineDefinition } from '../lib/engine/pipeline.ts';
+import type { ArtifactRef, Json, StageInvocation, StageResult } from '../lib/engine/types.ts';
+import { Rng } from '../lib/random.ts';
+import { hashJson } from '../lib/store/hash.ts';
+import { RunStore } from '../lib/store/run-store.ts';
+import { getPipeline } from '../pipelines/index.ts';
+import { Checkpointer, type HeartbeatDetails, type Progress } from './checkpoint.ts';
+
+/** What a stage implementation sees: its params, its inputs as tables, and where to write. */
+export interface StageContext<Params = { [key: string]: Json }> {
+  invocation: StageInvocation;
+  params: Params;
+  pipeline: PipelineDefinition;
+  store: RunStore;
+  /** Seeded from (run seed, stage, branch): same config + seed ⇒ same numbers. */
+  rng: Rng;
+  input(stage: string, name: string, branch?: number): Promise<Table>;
+  inputBranches(stage: string, name: string): Promise<Table[]>;
+  write(name: string, table: Table): Promise<ArtifactRef>;
+  writeJson(name: string, value: unknown): Promise<ArtifactRef>;
+  checkpointer<State>(everyMs?: number): Checkpointer<State>;
+  progress(progress: Progress): void;
+}
+
+export type StageImplementation<Params> = (ctx: StageContext<Params>) => Promise<{ [key: string]: Json } | void>;
+
+/** Executions per activity in this process — lets tests prove that a cache hit ran nothing. */
+export const executionCounts = new Map<string, number>();
+
+export const DEFAULT_CHECKPOINT_MS = 30_000;
+
+/**
+ * Wrap a stage implementation as a Temporal activity: build its context, record the artifacts it
+ * writes, store the cache entry on success, and turn user errors into non-retryable failures.
+ */
+export function stageActivity<Params = { [key: string]: Json }>(impl: StageImplementation<Params>) {
+  return async (invocation: StageInvocation): Promise<StageResult> => {
+    executionCounts.set(invocation.activity, (executionCounts.get(invocation.activity) ?? 0) + 1);
+    const store = new RunStore(invocation.storeRoot);
+    const outputs: Record<string, ArtifactRef> = {};
+    const artifactPath = invocation.branches > 1 ? [invocation.stage, `b${invocation.branch}`] : [invocation.stage];
+    let checkpointer: Checkpointer<unknown> | undefined;
+    const ctx: StageContext<Params> = {
+      invocation,
+      params: invocation.params as Params,
+      pipeline: getPipeline(invocation.pipeline),
+      store,
+      rng: Rng.fromSeed(parseInt(hashJson([invocation.seed, invocation.stage, invocation.branch]).slice(0, 12), 16)),
+      input: (stage, name, branch = 0) => store.get(findInput(invocation, stage, name, branch)),
+      inputBranches: (stage, name) =>
+        Promise.all((invocation.inputs[stage]?.branches ?? []).map((_, i) => store.get(findInput(invocation, stage, name, i)))),
+      write: async (name, table) => (outputs[name] = await store.put(invocation.runId, [...artifactPath, name], table)),
+      writeJson: async (name, value) => (outputs[name] = await store.putJson(invocation.runId, [...artifactPath, name], value)),
+      checkpointer: <State>(everyMs = checkpointInterval(invocation)) =>
+        (checkpointer = new Checkpointer<State>({ stage: invocation.stage, branch: invocation.branch, store, runId: invocation.runId, artifactPath, cacheKey: invocation.cacheKey }, everyMs) as Checkpointer<unknown>) as Checkpointer<State>,
+      progress: (progress) => Context.current().heartbeat({ stage: invocation.stage, branch: invocation.branch, progress } satisfies HeartbeatDetails),
+    };
+    try {
+      const summary = (await impl(ctx)) ?? {};
+      const result: StageResult = {
+        outputs,
+        summary,
+        resumedFromCheckpoint: checkpointer?.resumed ?? false,
+        checkpointsSaved: checkpointer?.saved ?? 0,
+      };
+      await store.writeIndex('cache', invocation.cacheKey, { result, runId: invocation.runId, stage: invocation.stage, createdAt: new Date().toISOString() });
+      return result;
+    } catch (err) {
+      if (err instanceof UserError) throw ApplicationFailure.nonRetryable(err.message, 'UserError');
+      throw err;
+    }
+  };
+}
+
+/** The stage's own interval, overridable for a whole worker by SCIFLOW_CHECKPOINT_MS. */
+function checkpointInterval(invocation: StageInvocation): number {
+  return Number(process.env.SCIFLOW_CHECKPOINT_MS ?? invocation.checkpointMs ?? DEFAULT_CHECKPOINT_MS);
+}
+
+function findInput(invocation: StageInvocation, stage: string, name: string, branch: number): ArtifactRef {
+  const ref = invocation.inputs[stage]?.branches[branch]?.[name];
+  if (!ref) throw new Error(`stage ${invocation.stage}: no input ${stage}.${name}[${branch}] (declare ${stage} in dependsOn)`);
+  return ref;
+}

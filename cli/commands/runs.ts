@@ -1,0 +1,264 @@
+import type { Command } from 'commander';
+import { loadConfig, pipelineNameOf } from '../../lib/engine/config.ts';
+import { UserError } from '../../lib/engine/errors.ts';
+import type { RunOptions } from '../../lib/engine/types.ts';
+import { tableRows } from '../../lib/store/parquet.ts';
+import { RunStore } from '../../lib/store/run-store.ts';
+import { getPipeline, listPipelines } from '../../pipelines/index.ts';
+import { cancelRun, describeRun, submitRun, temporalStatus, type RunView } from '../../temporal/runs.ts';
+import { globalOptions } from '../main.ts';
+import { formatDuration, formatTable, printJson } from '../output.ts';
+import { closeSession, followRun, hostWorkerIfEmbedded, openSession, type Session } from '../session.ts';
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+interface SubmitFlags {
+  config?: string;
+  set?: string[];
+  runId?: string;
+  cache: boolean;
+  rerun?: string[];
+}
+
+function runOptions(flags: SubmitFlags): RunOptions {
+  return { noCache: !flags.cache, rerun: flags.rerun ?? [] };
+}
+
+function withSubmitOptions(cmd: Command): Command {
+  return cmd
+    .option('-c, --config <file>', 'config file (YAML or JSON)')
+    .option('--set <key=value>', 'override a config key (repeatable)', collect)
+    .option('--run-id <id>', 'run id (default: <pipeline>-<timestamp>-<random>)')
+    .option('--no-cache', 'execute every stage even when a cached result exists')
+    .option('--rerun <stage>', 'execute this stage even when cached (repeatable)', collect);
+}
+
+/** Validate before anything touches Temporal: bad input costs nothing and leaves nothing behind. */
+async function prepare(pipelineName: string, flags: SubmitFlags) {
+  const pipeline = getPipeline(pipelineName);
+  const loaded = await loadConfig(pipeline, flags.config, flags.set ?? []);
+  const known = new Set(pipeline.stages(loaded.config as never, []).map((s) => s.name));
+  for (const stage of flags.rerun ?? []) {
+    if (!known.has(stage)) throw new UserError(`--rerun ${stage}: pipeline ${pipeline.name} has no such stage (stages: ${[...known].join(', ')})`);
+  }
+  return { pipeline, loaded };
+}
+
+export function exitCodeOf(view: RunView): number {
+  return view.status === 'completed' ? 0 : 1;
+}
+
+function printView(view: RunView, json: boolean): void {
+  if (json) return printJson(view);
+  process.stdout.write(`run ${view.runId}  ${view.pipeline ?? ''}  ${view.status}${view.error ? `\n  error: ${view.error}` : ''}\n`);
+  process.stdout.write(
+    formatTable(
+      view.stages.map((s) => ({
+        stage: s.name,
+        status: s.status,
+        cached: s.branches > 1 ? `${s.cachedBranches}/${s.branches}` : s.cached ? 'yes' : 'no',
+        time: formatDuration(s.durationMs),
+        error: s.error ?? '',
+      })),
+    ) + '\n',
+  );
+}
+
+async function followAndReport(session: Session, runId: string, json: boolean): Promise<number> {
+  const host = await hostWorkerIfEmbedded(session);
+  try {
+    const view = await followRun(session, runId, json, Boolean(host));
+    printView(view, json);
+    return exitCodeOf(view);
+  } finally {
+    await host?.stop();
+  }
+}
+
+export function registerRunCommands(program: Command): void {
+  withSubmitOptions(program.command('run <pipeline>').description('submit a run and follow it with live progress (Ctrl-C detaches)')).action(
+    async (pipelineName: string, flags: SubmitFlags, cmd: Command) => {
+      const g = globalOptions(cmd);
+      const { pipeline, loaded } = await prepare(pipelineName, flags);
+      const session = await openSession(g.store);
+      try {
+        const runId = await submitRun(session.client, {
+          pipeline: pipeline.name,
+          config: loaded.config,
+          storeRoot: session.store.root,
+          runId: flags.runId,
+          options: runOptions(flags),
+          source: loaded.source,
+        });
+        if (!g.json) process.stderr.write(`submitted ${runId}\n`);
+        process.exitCode = await followAndReport(session, runId, g.json);
+      } finally {
+        await closeSession(session);
+      }
+    },
+  );
+
+  withSubmitOptions(program.command('submit <pipeline>').description('submit a run and return at once (workers do the work)')).action(
+    async (pipelineName: string, flags: SubmitFlags, cmd: Command) => {
+      const g = globalOptions(cmd);
+      const { pipeline, loaded } = await prepare(pipelineName, flags);
+      const session = await openSession(g.store);
+      try {
+        const runId = await submitRun(session.client, {
+          pipeline: pipeline.name,
+          config: loaded.config,
+          storeRoot: session.store.root,
+          runId: flags.runId,
+          options: runOptions(flags),
+          source: loaded.source,
+        });
+        if (g.json) printJson({ runId, status: 'running', stages: [] });
+        else process.stdout.write(`${runId}\n`);
+      } finally {
+        await closeSession(session);
+      }
+    },
+  );
+
+  program
+    .command('status [runId]')
+    .description('status of a run (default: the newest one)')
+    .action(async (runId: string | undefined, _flags: unknown, cmd: Command) => {
+      const g = globalOptions(cmd);
+      const store = new RunStore(g.store);
+      const id = runId ?? (await store.listRuns()).at(-1)?.runId;
+      if (!id) throw new UserError(`no runs in ${store.root}`);
+      const session = await openSession(g.store);
+      try {
+        const view = await describeRun(session.client, store, id);
+        printView(view, g.json);
+        if (view.status === 'running' && !g.json) {
+          process.stdout.write('  (running: if no worker is alive, start one with `sciflow worker` and the run continues)\n');
+        }
+      } finally {
+        await closeSession(session);
+      }
+    });
+
+  program
+    .command('list')
+    .description('runs in the run store, oldest first')
+    .action(async (_flags: unknown, cmd: Command) => {
+      const g = globalOptions(cmd);
+      const store = new RunStore(g.store);
+      const manifests = await store.listRuns();
+      const rows = manifests.map((m) => ({
+        runId: m.runId,
+        pipeline: m.pipeline,
+        status: m.status,
+        created: m.createdAt,
+        stages: m.stages.length,
+        cached: m.stages.filter((s) => s.cached).length,
+      }));
+      if (g.json) printJson(rows);
+      else process.stdout.write(formatTable(rows) + '\n');
+    });
+
+  program
+    .command('cancel <runId>')
+    .description('cancel a running run (finished stages stay cached)')
+    .action(async (runId: string, _flags: unknown, cmd: Command) => {
+      const g = globalOptions(cmd);
+      const session = await openSession(g.store);
+      try {
+        const manifest = await session.store.readManifest(runId);
+        await cancelRun(session.client, manifest?.workflowId ?? runId);
+        if (g.json) printJson({ runId, status: 'cancelling', stages: [] });
+        else process.stdout.write(`cancel requested for ${runId}\n`);
+      } finally {
+        await closeSession(session);
+      }
+    });
+
+  program
+    .command('resume <runId>')
+    .description('re-execute a failed, cancelled, terminated or timed-out run under the same id')
+    .option('--set <key=value>', 'amend a config key (repeatable); only the stages it reaches rerun', collect)
+    .action(async (runId: string, flags: { set?: string[] }, cmd: Command) => {
+      const g = globalOptions(cmd);
+      const store = new RunStore(g.store);
+      const manifest = await store.readManifest(runId);
+      if (!manifest) throw new UserError(`run ${runId} not found in ${store.root}`);
+      const pipeline = getPipeline(manifest.pipeline);
+      const loaded = await loadConfig(pipeline, undefined, flags.set ?? [], { config: manifest.config, source: `${runId}/manifest.json` });
+      const session = await openSession(g.store);
+      try {
+        const status = await temporalStatus(session.client, manifest.workflowId);
+        if (status === 'RUNNING') {
+          process.stderr.write(
+            `run ${runId} is still alive in Temporal (its worker may have died); a worker picks it up where it stopped` +
+              (session.target.embedded ? ' — hosting one now\n' : ': start one with `sciflow worker`\n'),
+          );
+          if (!session.target.embedded) return;
+        } else {
+          if (status === 'COMPLETED' && !flags.set?.length) {
+            throw new UserError(`run ${runId} completed; nothing to resume (amend it with --set key=value, or start a new run)`);
+          }
+          await submitRun(session.client, {
+            pipeline: pipeline.name,
+            config: loaded.config,
+            storeRoot: session.store.root,
+            runId,
+            source: loaded.source,
+          });
+          if (!g.json) process.stderr.write(`resumed ${runId}\n`);
+        }
+        process.exitCode = await followAndReport(session, runId, g.json);
+      } finally {
+        await closeSession(session);
+      }
+    });
+
+  program
+    .command('results <runId>')
+    .description("a run's artifacts and the summary of each stage")
+    .action(async (runId: string, _flags: unknown, cmd: Command) => {
+      const g = globalOptions(cmd);
+      const store = new RunStore(g.store);
+      const manifest = await store.readManifest(runId);
+      if (!manifest) throw new UserError(`run ${runId} not found in ${store.root}`);
+      const stages = manifest.stages.map((s) => ({
+        name: s.name,
+        status: s.status,
+        cached: s.cached,
+        summary: s.summary ?? [],
+        artifacts: (s.outputs?.branches ?? []).flatMap((b, i) => Object.entries(b).map(([name, ref]) => ({ name, branch: i, ...ref }))),
+      }));
+      const last = stages.at(-1);
+      const finalTables = [];
+      for (const a of last?.artifacts ?? []) finalTables.push({ name: a.name, rows: tableRows(await store.get(a)) });
+      if (g.json) return printJson({ runId, status: manifest.status, stages, results: finalTables });
+      for (const s of stages) {
+        process.stdout.write(`\n${s.name} (${s.status}${s.cached ? ', cached' : ''})\n`);
+        for (const a of s.artifacts) process.stdout.write(`  ${a.uri}  ${a.rows} rows  sha256 ${a.sha256.slice(0, 12)}\n`);
+      }
+      for (const t of finalTables) process.stdout.write(`\n${t.name}\n${formatTable(t.rows)}\n`);
+    });
+
+  program
+    .command('validate <config>')
+    .description('check a config file without running anything')
+    .option('-p, --pipeline <name>', 'pipeline (default: the file’s `pipeline:` key)')
+    .action(async (file: string, flags: { pipeline?: string }, cmd: Command) => {
+      const g = globalOptions(cmd);
+      const name = flags.pipeline ?? (await pipelineNameOf(file));
+      if (!name) throw new UserError(`${file}: name the pipeline with --pipeline or a top-level \`pipeline:\` key`);
+      const loaded = await loadConfig(getPipeline(name), file);
+      if (g.json) printJson({ valid: true, pipeline: name, config: loaded.config });
+      else process.stdout.write(`${file}: valid ${name} config\n`);
+    });
+
+  program
+    .command('pipelines')
+    .description('the pipelines this installation knows')
+    .action((_flags: unknown, cmd: Command) => {
+      const rows = listPipelines().map((p) => ({ name: p.name, version: p.version, description: p.description }));
+      if (globalOptions(cmd).json) printJson(rows);
+      else process.stdout.write(formatTable(rows) + '\n');
+    });
+}

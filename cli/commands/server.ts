@@ -1,0 +1,65 @@
+import type { Command } from 'commander';
+import { UserError } from '../../lib/engine/errors.ts';
+import { connectClient, resolveTarget } from '../../temporal/connection.ts';
+import { devServerStatus, ensureDevServer, stopDevServer } from '../../temporal/dev-server.ts';
+import { temporalStatus } from '../../temporal/runs.ts';
+import { createWorker } from '../../temporal/worker.ts';
+import { RunStore } from '../../lib/store/run-store.ts';
+import { globalOptions } from '../main.ts';
+import { printJson } from '../output.ts';
+
+export function registerServerCommands(program: Command): void {
+  const server = program.command('server').description('the embedded Temporal dev server (used when TEMPORAL_ADDRESS is unset)');
+  const refuseWhenClustered = () => {
+    if (process.env.TEMPORAL_ADDRESS) throw new UserError(`TEMPORAL_ADDRESS=${process.env.TEMPORAL_ADDRESS} is set: sciflow uses that cluster, not an embedded server`);
+  };
+
+  server.command('start').action(async (_f: unknown, cmd: Command) => {
+    refuseWhenClustered();
+    const { info, started } = await ensureDevServer();
+    if (globalOptions(cmd).json) printJson({ ...info, started });
+    else process.stdout.write(`${started ? 'started' : 'already running'}: ${info.address} (UI ${info.uiUrl}, database ${info.dbFile})\n`);
+  });
+
+  server.command('stop').action(async (_f: unknown, cmd: Command) => {
+    refuseWhenClustered();
+    const stopped = await stopDevServer();
+    if (globalOptions(cmd).json) printJson({ stopped });
+    else process.stdout.write(stopped ? 'stopped\n' : 'not running\n');
+  });
+
+  server.command('status').action(async (_f: unknown, cmd: Command) => {
+    const info = process.env.TEMPORAL_ADDRESS ? undefined : await devServerStatus();
+    const view = process.env.TEMPORAL_ADDRESS
+      ? { mode: 'cluster', address: process.env.TEMPORAL_ADDRESS, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default' }
+      : { mode: 'embedded', running: Boolean(info), ...info };
+    if (globalOptions(cmd).json) printJson(view);
+    else process.stdout.write(Object.entries(view).map(([k, v]) => `${k}: ${v}`).join('\n') + '\n');
+  });
+
+  program
+    .command('worker')
+    .description('run a worker: cpu queue = workflows + all activities; gpu queue = activities routed to accelerators')
+    .option('--queue <name>', 'task queue: cpu or gpu', 'cpu')
+    .option('--concurrency <n>', 'activities run at once', (v) => Number.parseInt(v, 10), 2)
+    .option('--run <runId>', 'exit when this run has closed (used when `run` is detached)')
+    .action(async (flags: { queue: string; concurrency: number; run?: string }, cmd: Command) => {
+      if (!Number.isInteger(flags.concurrency) || flags.concurrency < 1) throw new UserError('--concurrency must be a positive integer');
+      const target = await resolveTarget();
+      const worker = await createWorker(target, { queue: flags.queue, concurrency: flags.concurrency });
+      process.stderr.write(`worker on ${target.address} queue ${flags.queue} (concurrency ${flags.concurrency})\n`);
+      if (flags.run) {
+        const client = await connectClient(target);
+        const store = new RunStore(globalOptions(cmd).store);
+        const workflowId = (await store.readManifest(flags.run))?.workflowId ?? flags.run;
+        const timer = setInterval(async () => {
+          const status = await temporalStatus(client, workflowId).catch(() => 'RUNNING');
+          if (status !== 'RUNNING' && worker.getState() === 'RUNNING') worker.shutdown();
+        }, 2000);
+        await worker.run().finally(() => clearInterval(timer));
+        await client.connection.close();
+      } else {
+        await worker.run();
+      }
+    });
+}

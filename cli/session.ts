@@ -1,0 +1,71 @@
+import { spawn } from 'node:child_process';
+import type { Client } from '@temporalio/client';
+import type { Worker } from '@temporalio/worker';
+import { RunStore } from '../lib/store/run-store.ts';
+import { connectClient, resolveTarget, type TemporalTarget } from '../temporal/connection.ts';
+import { describeRun, liveProgress, waitForRun, type RunView } from '../temporal/runs.ts';
+import { createWorker } from '../temporal/worker.ts';
+import { ProgressPrinter } from './progress.ts';
+
+/** A connected CLI session: where Temporal is, a client, and the run store. */
+export interface Session {
+  target: TemporalTarget;
+  client: Client;
+  store: RunStore;
+}
+
+export async function openSession(storeRoot: string): Promise<Session> {
+  const target = await resolveTarget();
+  const client = await connectClient(target);
+  return { target, client, store: new RunStore(storeRoot) };
+}
+
+export async function closeSession(session: Session): Promise<void> {
+  await session.client.connection.close();
+}
+
+/**
+ * On the embedded default one command does everything: host a worker in this process for the
+ * run's duration. Against a cluster, the cluster's workers do the work.
+ */
+export async function hostWorkerIfEmbedded(session: Session): Promise<{ stop(): Promise<void> } | undefined> {
+  if (!session.target.embedded) return undefined;
+  const worker: Worker = await createWorker(session.target);
+  const running = worker.run();
+  return {
+    async stop() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+    },
+  };
+}
+
+/**
+ * Follow a run to its end with live progress. Ctrl-C detaches: the run goes on (on the embedded
+ * default a background worker takes over from this process).
+ */
+export async function followRun(session: Session, runId: string, quiet: boolean, hostsWorker: boolean): Promise<RunView> {
+  const printer = quiet ? undefined : new ProgressPrinter();
+  const onInterrupt = () => {
+    if (hostsWorker) {
+      const child = spawn(process.execPath, [process.argv[1]!, '--store', session.store.root, 'worker', '--run', runId], {
+        detached: true,
+        stdio: 'ignore',
+      });
+      child.unref();
+    }
+    process.stderr.write(`\ndetached from ${runId}; it goes on${hostsWorker ? ' in a background worker' : ''}. Follow it with: sciflow status ${runId}\n`);
+    process.exit(0);
+  };
+  process.once('SIGINT', onInterrupt);
+  try {
+    return await waitForRun(session.client, session.store, runId, async () => {
+      if (!printer) return;
+      const view = await describeRun(session.client, session.store, runId).catch(() => undefined);
+      if (view) printer.update(view, await liveProgress(session.client, runId).catch(() => []));
+    });
+  } finally {
+    process.removeListener('SIGINT', onInterrupt);
+    if (printer) printer.update(await describeRun(session.client, session.store, runId), []);
+  }
+}

@@ -1,0 +1,122 @@
+import type { Table } from 'apache-arrow';
+import type { z } from 'zod';
+import type { Rng } from '../random.ts';
+import { hashJson } from '../store/hash.ts';
+import type { InputFile, Json, RetryPlan, RunPlan, StagePlan } from './types.ts';
+
+/** A stage as a pipeline declares it; `buildPlan` fills in the engine's defaults. */
+export interface StageDefinition {
+  name: string;
+  activity: string;
+  dependsOn?: string[];
+  params: { [key: string]: Json };
+  codeVersion?: string;
+  /** `cpu` (default) or `gpu`; workers listen on `sciflow-<queue>`. */
+  queue?: string;
+  timeoutMs?: number;
+  heartbeatTimeoutMs?: number;
+  retry?: Partial<RetryPlan>;
+  fanOut?: { param: string; values: Json[]; concurrency?: number };
+  /** How often a long stage saves a checkpoint; not part of the cache key. */
+  checkpointMs?: number;
+}
+
+/** A data file a config points at, named by its config key so errors can say which key. */
+export interface DataFileRef {
+  key: string;
+  path: string;
+}
+
+export interface PipelineDefinition<Schema extends z.ZodType = z.ZodType> {
+  name: string;
+  description: string;
+  /** Part of every stage's cache key: bump when the pipeline's model changes. */
+  version: string;
+  /** Strict zod schema with defaults; it must contain a numeric `seed`. */
+  schema: Schema;
+  /** Files the run reads; hashed into the plan so new data means new cache keys. */
+  dataFiles?(config: z.infer<Schema>): Promise<DataFileRef[]> | DataFileRef[];
+  stages(config: z.infer<Schema>, inputs: InputFile[]): StageDefinition[];
+  /** Simulators by name, used by the `simulate` activity. */
+  simulators?: Record<string, (params: { [key: string]: Json }, rng: Rng) => Table | Promise<Table>>;
+  /** Inference problems by name, built from a stage's params and its input tables. */
+  problems?: Record<string, (params: { [key: string]: Json }, load: (stage: string, name: string) => Promise<Table>) => Promise<InferenceProblem>>;
+}
+
+/**
+ * A Bayesian inference problem in the form every sampler takes: a unit-cube prior transform and
+ * a log-likelihood evaluated on batches of points (so vectorised models and surrogates can work
+ * on many points per call).
+ */
+export interface InferenceProblem {
+  paramNames: string[];
+  priorTransform(u: number[]): number[];
+  logLikelihood(batch: number[][]): number[] | Promise<number[]>;
+  /** True parameter values when the data were simulated. */
+  truth?: number[];
+}
+
+export const DEFAULT_RETRY: RetryPlan = { maximumAttempts: 5, initialIntervalMs: 1000, backoffCoefficient: 2 };
+
+export function taskQueueName(queue: string): string {
+  return `${process.env.SCIFLOW_TASK_QUEUE_PREFIX ?? 'sciflow'}-${queue}`;
+}
+
+/** Resolve a pipeline's stage declarations into the plan the workflow walks. */
+export function buildPlan(
+  pipeline: PipelineDefinition,
+  config: { [key: string]: Json },
+  runId: string,
+  inputs: InputFile[],
+  packageVersion: string,
+): RunPlan {
+  const stages = pipeline.stages(config, inputs);
+  checkGraph(pipeline.name, stages);
+  const plans: StagePlan[] = stages.map((s) => ({
+    name: s.name,
+    activity: s.activity,
+    dependsOn: s.dependsOn ?? [],
+    params: s.params,
+    codeVersion: `${packageVersion}/${pipeline.name}@${pipeline.version}/${s.codeVersion ?? '1'}`,
+    taskQueue: taskQueueName(s.queue ?? 'cpu'),
+    startToCloseTimeoutMs: s.timeoutMs ?? 60 * 60 * 1000,
+    heartbeatTimeoutMs: s.heartbeatTimeoutMs ?? 60 * 1000,
+    retry: { ...DEFAULT_RETRY, ...s.retry },
+    ...(s.fanOut && { fanOut: { concurrency: 4, ...s.fanOut } }),
+    ...(s.checkpointMs && { checkpointMs: s.checkpointMs }),
+  }));
+  return {
+    runId,
+    pipeline: pipeline.name,
+    config,
+    configHash: hashJson(config),
+    seed: Number(config.seed ?? 0),
+    codeVersion: packageVersion,
+    inputs,
+    stages: plans,
+  };
+}
+
+/** Unique names, known dependencies, no cycles. */
+function checkGraph(pipeline: string, stages: StageDefinition[]): void {
+  const names = new Set<string>();
+  for (const s of stages) {
+    if (names.has(s.name)) throw new Error(`pipeline ${pipeline}: duplicate stage ${s.name}`);
+    names.add(s.name);
+  }
+  for (const s of stages) {
+    for (const d of s.dependsOn ?? []) {
+      if (!names.has(d)) throw new Error(`pipeline ${pipeline}: stage ${s.name} depends on unknown stage ${d}`);
+    }
+  }
+  const state = new Map<string, 'visiting' | 'done'>();
+  const byName = new Map(stages.map((s) => [s.name, s]));
+  const visit = (name: string): void => {
+    if (state.get(name) === 'done') return;
+    if (state.get(name) === 'visiting') throw new Error(`pipeline ${pipeline}: cycle through stage ${name}`);
+    state.set(name, 'visiting');
+    for (const d of byName.get(name)!.dependsOn ?? []) visit(d);
+    state.set(name, 'done');
+  };
+  stages.forEach((s) => visit(s.name));
+}

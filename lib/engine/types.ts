@@ -1,0 +1,144 @@
+/**
+ * The data that crosses Temporal: plans, references and manifests. Plain JSON only — the
+ * workflow bundle imports these types, and Temporal payloads stay far below their 2 MB limit
+ * because artifacts travel as references, never as data.
+ */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/** A Parquet artifact in the run store. `uri` is relative to the store root. */
+export interface ArtifactRef {
+  uri: string;
+  sha256: string;
+  rows: number;
+  bytes: number;
+  schema: { name: string; type: string }[];
+}
+
+/** One stage's outputs: one branch for an ordinary stage, N for a fan-out. */
+export interface StageOutputs {
+  branches: Record<string, ArtifactRef>[];
+}
+
+export interface RetryPlan {
+  maximumAttempts: number;
+  initialIntervalMs: number;
+  backoffCoefficient: number;
+}
+
+export interface StagePlan {
+  name: string;
+  activity: string;
+  dependsOn: string[];
+  /** The exact, resolved configuration this stage depends on: part of its cache key. */
+  params: { [key: string]: Json };
+  /** Bump when the stage's numerics change, so old cache entries stop matching. */
+  codeVersion: string;
+  taskQueue: string;
+  startToCloseTimeoutMs: number;
+  heartbeatTimeoutMs: number;
+  retry: RetryPlan;
+  /** Run the activity once per value, with `params[param] = value`, at most `concurrency` at a time. */
+  fanOut?: { param: string; values: Json[]; concurrency: number };
+  checkpointMs?: number;
+}
+
+export interface InputFile {
+  path: string;
+  sha256: string;
+  bytes: number;
+}
+
+export interface RunPlan {
+  runId: string;
+  pipeline: string;
+  config: { [key: string]: Json };
+  configHash: string;
+  seed: number;
+  codeVersion: string;
+  inputs: InputFile[];
+  stages: StagePlan[];
+}
+
+export interface RunOptions {
+  noCache?: boolean;
+  rerun?: string[];
+}
+
+/** What `runPipeline` is started with (by the CLI, a schedule or the library API). */
+export interface RunRequest {
+  pipeline: string;
+  config: { [key: string]: Json };
+  storeRoot: string;
+  options?: RunOptions;
+  /** Where the config came from, for messages. */
+  source?: string;
+}
+
+export interface StageInvocation {
+  runId: string;
+  storeRoot: string;
+  pipeline: string;
+  stage: string;
+  activity: string;
+  params: { [key: string]: Json };
+  seed: number;
+  branch: number;
+  branches: number;
+  cacheKey: string;
+  checkpointMs?: number;
+  inputs: Record<string, StageOutputs>;
+}
+
+export interface StageResult {
+  outputs: Record<string, ArtifactRef>;
+  summary: { [key: string]: Json };
+  resumedFromCheckpoint: boolean;
+  checkpointsSaved: number;
+  backend?: string;
+}
+
+export type StageStatus = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled' | 'skipped';
+export type RunStatus = 'running' | 'completed' | 'failed' | 'cancelled' | 'terminated' | 'timed_out';
+
+export interface StageRecord {
+  name: string;
+  activity: string;
+  dependsOn: string[];
+  status: StageStatus;
+  cached: boolean;
+  branches: number;
+  cachedBranches: number;
+  cacheKeys: string[];
+  startedAt?: string;
+  finishedAt?: string;
+  durationMs?: number;
+  outputs?: StageOutputs;
+  summary?: { [key: string]: Json }[];
+  resumedFromCheckpoint?: boolean;
+  checkpointsSaved?: number;
+  error?: string;
+}
+
+export interface RunManifest {
+  runId: string;
+  /** Temporal's id for the run; equals runId except for scheduled runs (see run-id.ts). */
+  workflowId: string;
+  pipeline: string;
+  status: RunStatus;
+  createdAt: string;
+  updatedAt: string;
+  finishedAt?: string;
+  /** How many times this run id was executed (1 + resumes). */
+  executions: number;
+  config: { [key: string]: Json };
+  configHash: string;
+  codeVersion: string;
+  seed: number;
+  backend: { [key: string]: Json };
+  host: { [key: string]: Json };
+  inputs: InputFile[];
+  stages: StageRecord[];
+  error?: string;
+  /** Monotone counter; a writer never replaces a manifest with an older revision. */
+  revision: number;
+}

@@ -1,0 +1,80 @@
+import {
+  Bool,
+  Field,
+  Float64,
+  List,
+  Table,
+  TimestampMillisecond,
+  Utf8,
+  makeTable,
+  makeVector,
+  tableFromIPC,
+  tableToIPC,
+  vectorFromArray,
+  type Vector,
+} from 'apache-arrow';
+import * as parquet from 'parquet-wasm/node';
+
+/** Column values accepted by `tableFromColumns`; each maps to one standard Arrow/Parquet type. */
+export type ColumnValues =
+  | Float64Array
+  | Int32Array
+  | number[]
+  | string[]
+  | boolean[]
+  | Date[]
+  | number[][];
+
+/**
+ * Build an Arrow table from plain columns with explicit, standard types (float64, int32, utf8,
+ * bool, timestamp[ms], list<float64>) so pyarrow, DuckDB and pandas read numbers as numbers.
+ */
+export function tableFromColumns(columns: Record<string, ColumnValues>): Table {
+  const vectors: Record<string, Vector> = {};
+  for (const [name, values] of Object.entries(columns)) vectors[name] = toVector(name, values);
+  return new Table(vectors);
+}
+
+function toVector(name: string, values: ColumnValues): Vector {
+  if (values instanceof Float64Array) return makeVector(values);
+  if (values instanceof Int32Array) return makeVector(values);
+  const first = values.find((v) => v !== null && v !== undefined);
+  if (first === undefined || typeof first === 'number') return vectorFromArray(values as number[], new Float64());
+  if (typeof first === 'string') return vectorFromArray(values as string[], new Utf8());
+  if (typeof first === 'boolean') return vectorFromArray(values as boolean[], new Bool());
+  if (first instanceof Date) return vectorFromArray(values as Date[], new TimestampMillisecond());
+  if (Array.isArray(first)) {
+    return vectorFromArray(values as number[][], new List(new Field('item', new Float64(), true)));
+  }
+  throw new TypeError(`column ${name}: unsupported value type ${typeof first}`);
+}
+
+/** Parquet bytes (ZSTD) from an Arrow table. */
+export function tableToParquet(table: Table): Uint8Array {
+  const wasmTable = parquet.Table.fromIPCStream(tableToIPC(table, 'stream'));
+  const props = new parquet.WriterPropertiesBuilder().setCompression(parquet.Compression.ZSTD).build();
+  return parquet.writeParquet(wasmTable, props);
+}
+
+/** Arrow table from Parquet bytes. */
+export function parquetToTable(bytes: Uint8Array): Table {
+  return tableFromIPC(parquet.readParquet(bytes).intoIPCStream());
+}
+
+/** Plain JS rows of a table (numbers stay numbers; lists become arrays). */
+export function tableRows(table: Table): Record<string, unknown>[] {
+  return table.toArray().map((row) => {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(row.toJSON())) out[k] = v && typeof v === 'object' && 'toArray' in v ? Array.from((v as Vector).toArray()) : v;
+    return out;
+  });
+}
+
+/** One column as numbers. */
+export function numberColumn(table: Table, name: string): Float64Array {
+  const col = table.getChild(name);
+  if (!col) throw new Error(`column ${name} not found (have ${table.schema.fields.map((f) => f.name).join(', ')})`);
+  return Float64Array.from(col.toArray() as ArrayLike<number>, Number);
+}
+
+export { makeTable, Table };

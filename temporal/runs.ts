@@ -1,0 +1,144 @@
+import { randomBytes } from 'node:crypto';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
+import { UserError } from '../lib/engine/errors.ts';
+import { taskQueueName } from '../lib/engine/pipeline.ts';
+import type { Json, RunManifest, RunOptions, RunStatus, StageRecord } from '../lib/engine/types.ts';
+import { RunStore, assertSafeSegment } from '../lib/store/run-store.ts';
+import type { HeartbeatDetails } from '../activities/checkpoint.ts';
+
+export const WORKFLOW_TYPE = 'runPipeline';
+
+/** What `status`, `list` and `run --json` print for a run. */
+export interface RunView {
+  runId: string;
+  pipeline?: string;
+  status: RunStatus | 'unknown';
+  /** Temporal's own view, which wins when a run was terminated or timed out under the manifest. */
+  temporalStatus?: string;
+  createdAt?: string;
+  finishedAt?: string;
+  error?: string;
+  manifest?: string;
+  stages: Pick<StageRecord, 'name' | 'status' | 'cached' | 'branches' | 'cachedBranches' | 'startedAt' | 'finishedAt' | 'durationMs' | 'error'>[];
+}
+
+/** A live heartbeat of a running activity: which stage/branch and how far. */
+export interface LiveProgress {
+  stage?: string;
+  branch?: number;
+  activity: string;
+  attempt: number;
+  details?: HeartbeatDetails;
+}
+
+export function newRunId(pipeline: string): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `${pipeline}-${stamp}-${randomBytes(3).toString('hex')}`;
+}
+
+export async function submitRun(
+  client: Client,
+  args: { pipeline: string; config: { [key: string]: Json }; storeRoot: string; runId?: string; options?: RunOptions; source?: string },
+): Promise<string> {
+  const runId = args.runId ?? newRunId(args.pipeline);
+  try {
+    assertSafeSegment('run id', runId);
+  } catch (err) {
+    throw new UserError(`runId: ${(err as Error).message}; a run id cannot point outside the run store`);
+  }
+  await client.workflow.start(WORKFLOW_TYPE, {
+    taskQueue: taskQueueName('cpu'),
+    workflowId: runId,
+    args: [{ pipeline: args.pipeline, config: args.config, storeRoot: args.storeRoot, options: args.options ?? {}, source: args.source }],
+  });
+  return runId;
+}
+
+const TEMPORAL_TO_RUN: Record<string, RunStatus> = {
+  RUNNING: 'running',
+  COMPLETED: 'completed',
+  FAILED: 'failed',
+  CANCELLED: 'cancelled',
+  TERMINATED: 'terminated',
+  TIMED_OUT: 'timed_out',
+};
+
+export async function temporalStatus(client: Client, runId: string): Promise<string | undefined> {
+  try {
+    return (await client.workflow.getHandle(runId).describe()).status.name;
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return undefined;
+    throw err;
+  }
+}
+
+/** The manifest's view of a run, corrected by Temporal's when they disagree. */
+export async function describeRun(client: Client | undefined, store: RunStore, runId: string): Promise<RunView> {
+  const manifest = await store.readManifest(runId);
+  const tStatus = client ? await temporalStatus(client, runId) : undefined;
+  if (!manifest && !tStatus) throw new UserError(`run ${runId} not found in ${store.root} nor in Temporal`);
+  let status: RunView['status'] = manifest?.status ?? 'unknown';
+  const fromTemporal = tStatus ? TEMPORAL_TO_RUN[tStatus] : undefined;
+  // A terminated or timed-out workflow could not write its final status; trust Temporal then.
+  if (fromTemporal && (status === 'running' || status === 'unknown' || fromTemporal === 'terminated' || fromTemporal === 'timed_out')) {
+    status = fromTemporal;
+  }
+  return {
+    runId,
+    status,
+    ...(manifest && {
+      pipeline: manifest.pipeline,
+      createdAt: manifest.createdAt,
+      finishedAt: manifest.finishedAt,
+      manifest: `${store.runDir(runId)}/manifest.json`,
+      ...(manifest.error && { error: manifest.error }),
+    }),
+    ...(tStatus && { temporalStatus: tStatus }),
+    stages: (manifest?.stages ?? []).map((s) => ({
+      name: s.name,
+      status: s.status,
+      cached: s.cached,
+      branches: s.branches,
+      cachedBranches: s.cachedBranches,
+      ...(s.startedAt && { startedAt: s.startedAt }),
+      ...(s.finishedAt && { finishedAt: s.finishedAt }),
+      ...(s.durationMs !== undefined && { durationMs: s.durationMs }),
+      ...(s.error && { error: s.error }),
+    })),
+  };
+}
+
+/** Heartbeats of the run's running activities, decoded. */
+export async function liveProgress(client: Client, runId: string): Promise<LiveProgress[]> {
+  const description = await client.workflow.getHandle(runId).describe();
+  return (description.raw.pendingActivities ?? []).map((a) => {
+    const payload = a.heartbeatDetails?.payloads?.[0];
+    const details = payload ? (defaultPayloadConverter.fromPayload(payload) as HeartbeatDetails) : undefined;
+    return {
+      activity: a.activityType?.name ?? '?',
+      attempt: a.attempt ?? 1,
+      ...(details?.stage !== undefined && { stage: details.stage }),
+      ...(details?.branch !== undefined && { branch: details.branch }),
+      ...(details && { details }),
+    };
+  });
+}
+
+export async function cancelRun(client: Client, runId: string): Promise<void> {
+  await client.workflow.getHandle(runId).cancel();
+}
+
+/** Wait for a run to close; returns the final view (never throws for a failed run). */
+export async function waitForRun(client: Client, store: RunStore, runId: string, onTick?: () => Promise<void>, pollMs = 500): Promise<RunView> {
+  for (;;) {
+    const status = await temporalStatus(client, runId);
+    if (status && status !== 'RUNNING') break;
+    await onTick?.();
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
+  // The workflow's last manifest write happens before it closes; read it now.
+  return describeRun(client, store, runId);
+}
+
+export type { RunManifest };

@@ -1,0 +1,59 @@
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DefaultLogger, Runtime, Worker, bundleWorkflowCode } from '@temporalio/worker';
+import * as activities from '../activities/index.ts';
+import { taskQueueName } from '../lib/engine/pipeline.ts';
+import { sha256 } from '../lib/store/hash.ts';
+import { connectWorker, type TemporalTarget } from './connection.ts';
+import { stateDir } from './dev-server.ts';
+
+const WORKFLOWS_DIR = new URL('../workflows/', import.meta.url).pathname;
+
+let runtimeInstalled = false;
+
+/** Keep the SDK's own logs to warnings so progress output stays readable. */
+export function installRuntime(): void {
+  if (runtimeInstalled) return;
+  Runtime.install({ logger: new DefaultLogger((process.env.SCIFLOW_LOG_LEVEL as 'WARN') ?? 'WARN') });
+  runtimeInstalled = true;
+}
+
+/**
+ * The workflow bundle, built once per version of the workflow sources and cached in the state
+ * folder: bundling takes seconds, and every `run` and test starts a worker.
+ */
+async function workflowBundle(): Promise<{ code: string }> {
+  const sources = readdirSync(WORKFLOWS_DIR).sort().map((f) => f + readFileSync(join(WORKFLOWS_DIR, f), 'utf8'));
+  const key = sha256(sources.join('\n')).slice(0, 16);
+  const dir = join(stateDir(), 'bundles');
+  const file = join(dir, `workflows-${key}.js`);
+  if (existsSync(file)) return { code: readFileSync(file, 'utf8') };
+  const { code } = await bundleWorkflowCode({ workflowsPath: join(WORKFLOWS_DIR, 'index.ts'), logger: new DefaultLogger('WARN') });
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(file, code);
+  return { code };
+}
+
+export interface WorkerOptions {
+  queue?: string;
+  concurrency?: number;
+}
+
+/**
+ * A sciflow worker: on the `cpu` queue it runs workflows and every activity; on other queues
+ * (e.g. `gpu`) activities only, so training can be routed to machines with accelerators.
+ */
+export async function createWorker(target: TemporalTarget, options: WorkerOptions = {}): Promise<Worker> {
+  installRuntime();
+  const queue = options.queue ?? 'cpu';
+  const connection = await connectWorker(target);
+  return Worker.create({
+    connection,
+    namespace: target.namespace,
+    taskQueue: taskQueueName(queue),
+    activities,
+    ...(queue === 'cpu' && { workflowBundle: await workflowBundle() }),
+    maxConcurrentActivityTaskExecutions: options.concurrency ?? 2,
+    shutdownGraceTime: '5s',
+  });
+}

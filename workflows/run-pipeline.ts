@@ -1,0 +1,178 @@
+/**
+ * `runPipeline`: the one generic workflow. It walks a pipeline's stage graph — independent stages
+ * in parallel, fan-out branches under a concurrency bound — asking the cache before each
+ * activity and recording every status change in the run manifest. Deterministic and thin: no
+ * numerics and no I/O here; data stays in the run store and only references pass through.
+ */
+import {
+  ApplicationFailure,
+  CancellationScope,
+  defineQuery,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+  type ActivityInterfaceFor,
+} from '@temporalio/workflow';
+import type * as engineActivities from '../activities/engine.ts';
+import { runIdFromWorkflowId } from '../lib/engine/run-id.ts';
+import type {
+  Json,
+  RunManifest,
+  RunRequest,
+  StageOutputs,
+  StagePlan,
+  StageRecord,
+  StageResult,
+} from '../lib/engine/types.ts';
+
+export const manifestQuery = defineQuery<RunManifest>('manifest');
+
+const engine = proxyActivities<typeof engineActivities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { maximumAttempts: 10, nonRetryableErrorTypes: ['UserError'] },
+});
+
+type StageFn = (invocation: unknown) => Promise<StageResult>;
+
+export async function runPipeline(request: RunRequest): Promise<RunManifest> {
+  const workflowId = workflowInfo().workflowId;
+  const runId = runIdFromWorkflowId(workflowId);
+  const { plan, manifest } = await engine.planRun({ ...request, runId, workflowId });
+  setHandler(manifestQuery, () => manifest);
+  const options = request.options ?? {};
+  const records = new Map(manifest.stages.map((s) => [s.name, s]));
+
+  // Manifest writes go through one chain so they land in order.
+  let writes: Promise<void> = Promise.resolve();
+  const commit = (): Promise<void> => {
+    manifest.revision += 1;
+    manifest.updatedAt = new Date().toISOString();
+    const snapshot = JSON.parse(JSON.stringify(manifest)) as RunManifest;
+    writes = writes.then(() => engine.writeManifest({ storeRoot: request.storeRoot, manifest: snapshot }));
+    return writes;
+  };
+
+  const outputs = new Map<string, StageOutputs>();
+
+  async function runBranch(stage: StagePlan, branch: number, value: Json | undefined): Promise<{ result: StageResult; cached: boolean; cacheKey: string }> {
+    const params = stage.fanOut ? { ...stage.params, [stage.fanOut.param]: value ?? null } : stage.params;
+    const inputs = Object.fromEntries(stage.dependsOn.map((d) => [d, outputs.get(d)!]));
+    const useCache = !options.noCache && !(options.rerun ?? []).includes(stage.name);
+    const prepared = await engine.prepareStage({ storeRoot: request.storeRoot, stage, params, branch, seed: plan.seed, inputs, useCache });
+    if (prepared.hit) return { result: prepared.hit, cached: true, cacheKey: prepared.cacheKey };
+    const activity = proxyActivities<Record<string, StageFn>>({
+      taskQueue: stage.taskQueue,
+      startToCloseTimeout: stage.startToCloseTimeoutMs,
+      heartbeatTimeout: stage.heartbeatTimeoutMs,
+      retry: {
+        maximumAttempts: stage.retry.maximumAttempts,
+        initialInterval: stage.retry.initialIntervalMs,
+        backoffCoefficient: stage.retry.backoffCoefficient,
+        nonRetryableErrorTypes: ['UserError'],
+      },
+    } as Parameters<typeof proxyActivities>[0]) as ActivityInterfaceFor<Record<string, StageFn>>;
+    const result = await activity[stage.activity]!({
+      runId,
+      storeRoot: request.storeRoot,
+      pipeline: plan.pipeline,
+      stage: stage.name,
+      activity: stage.activity,
+      params,
+      seed: plan.seed,
+      branch,
+      branches: stage.fanOut?.values.length ?? 1,
+      cacheKey: prepared.cacheKey,
+      checkpointMs: stage.checkpointMs,
+      inputs,
+    });
+    return { result, cached: false, cacheKey: prepared.cacheKey };
+  }
+
+  async function runStage(stage: StagePlan): Promise<void> {
+    const record = records.get(stage.name)!;
+    Object.assign(record, { status: 'running', startedAt: new Date().toISOString() } satisfies Partial<StageRecord>);
+    await commit();
+    const values: (Json | undefined)[] = stage.fanOut ? stage.fanOut.values : [undefined];
+    try {
+      const results = await mapWithConcurrency(values, stage.fanOut?.concurrency ?? 1, (v, i) => runBranch(stage, i, v));
+      outputs.set(stage.name, { branches: results.map((r) => r.result.outputs) });
+      Object.assign(record, {
+        status: 'completed',
+        cached: results.every((r) => r.cached),
+        cachedBranches: results.filter((r) => r.cached).length,
+        cacheKeys: results.map((r) => r.cacheKey),
+        outputs: outputs.get(stage.name),
+        summary: results.map((r) => r.result.summary),
+        resumedFromCheckpoint: results.some((r) => !r.cached && r.result.resumedFromCheckpoint),
+        checkpointsSaved: results.reduce((n, r) => n + (r.cached ? 0 : r.result.checkpointsSaved), 0),
+      } satisfies Partial<StageRecord>);
+    } catch (err) {
+      record.status = isCancellation(err) ? 'cancelled' : 'failed';
+      record.error = failureMessage(err);
+      throw err;
+    } finally {
+      record.finishedAt = new Date().toISOString();
+      record.durationMs = Date.parse(record.finishedAt) - Date.parse(record.startedAt!);
+      await CancellationScope.nonCancellable(commit);
+    }
+  }
+
+  // Walk the graph: start every stage whose dependencies are done; on a failure let the running
+  // stages finish (their results are cached for `resume`) and start nothing new.
+  const pending = new Set(plan.stages.map((s) => s.name));
+  const running = new Map<string, Promise<void>>();
+  let failure: { stage: string; error: unknown } | undefined;
+  for (;;) {
+    if (!failure) {
+      for (const stage of plan.stages) {
+        if (!pending.has(stage.name) || !stage.dependsOn.every((d) => outputs.has(d))) continue;
+        pending.delete(stage.name);
+        running.set(
+          stage.name,
+          runStage(stage)
+            .catch((error: unknown) => {
+              failure ??= { stage: stage.name, error };
+            })
+            .finally(() => running.delete(stage.name)),
+        );
+      }
+    }
+    if (running.size === 0) break;
+    await Promise.race(running.values());
+  }
+
+  if (failure) {
+    const cancelled = isCancellation(failure.error);
+    manifest.status = cancelled ? 'cancelled' : 'failed';
+    manifest.error = cancelled ? 'cancelled' : `stage ${failure.stage} failed: ${failureMessage(failure.error)}`;
+    manifest.finishedAt = new Date().toISOString();
+    await CancellationScope.nonCancellable(commit);
+    if (cancelled) throw failure.error;
+    throw ApplicationFailure.nonRetryable(manifest.error, 'StageFailed');
+  }
+  manifest.status = 'completed';
+  manifest.finishedAt = new Date().toISOString();
+  await commit();
+  return manifest;
+}
+
+/** The innermost message of an activity failure: what the user needs to read. */
+function failureMessage(err: unknown): string {
+  let e = err as { message?: string; cause?: unknown } | undefined;
+  while (e?.cause) e = e.cause as typeof e;
+  return e?.message ?? String(err);
+}
+
+async function mapWithConcurrency<T, R>(items: T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!, i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(Math.max(1, limit), items.length) }, lane));
+  return results;
+}
