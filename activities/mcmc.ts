@@ -6,6 +6,8 @@ import { stageActivity } from './stage-runtime.ts';
 interface McmcParams {
   problem: string;
   steps: number;
+  burnIn: number;
+  initDraws: number;
   stepSize: number;
   chain?: number;
 }
@@ -27,14 +29,11 @@ export const mcmc = stageActivity<McmcParams>(async (ctx) => {
 
   let state = await checkpointer.restore();
   if (!state) {
-    const u0 = Array.from({ length: ndim }, () => 0.25 + 0.5 * ctx.rng.uniform());
-    const logL0 = logL(u0);
-    if (!Number.isFinite(logL0)) throw new UserError(`problem ${ctx.params.problem}: log-likelihood is ${logL0} at the starting point`);
-    state = startChain(u0, logL0, ctx.rng);
+    state = startChain(ndim, ctx.params.initDraws, ctx.params.stepSize, logL, ctx.rng);
+    if (!Number.isFinite(state.logL)) throw new UserError(`problem ${ctx.params.problem}: log-likelihood is ${state.logL} at every starting draw`);
   }
-  const stepSizes = new Array(ndim).fill(ctx.params.stepSize);
   while (state.step < ctx.params.steps) {
-    state = await advanceChain(state, Math.min(BLOCK, ctx.params.steps - state.step), stepSizes, logL);
+    state = advanceChain(state, Math.min(BLOCK, ctx.params.steps - state.step), ctx.params.burnIn, logL);
     const current = state;
     await checkpointer.tick(
       { fraction: current.step / ctx.params.steps, message: `step ${current.step}/${ctx.params.steps}`, metrics: { acceptance: current.accepted / current.step } },

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { join, resolve } from 'node:path';
+import { Connection } from '@temporalio/client';
 import { findTemporalCli } from './binary.ts';
 
 /** The embedded Temporal dev server sciflow starts when TEMPORAL_ADDRESS is unset. */
@@ -36,6 +37,22 @@ function portOpen(address: string): Promise<boolean> {
     socket.once('connect', () => (socket.destroy(), done(true)));
     socket.once('error', () => done(false));
   });
+}
+
+/** The port accepts connections and the default namespace answers: ready for clients and workers. */
+async function serving(address: string): Promise<boolean> {
+  if (!(await portOpen(address))) return false;
+  try {
+    const connection = await Connection.connect({ address, connectTimeout: '5s' });
+    try {
+      await connection.workflowService.describeNamespace({ namespace: process.env.TEMPORAL_NAMESPACE ?? 'default' });
+      return true;
+    } finally {
+      await connection.close();
+    }
+  } catch {
+    return false;
+  }
 }
 
 function freePort(): Promise<number> {
@@ -88,12 +105,12 @@ export async function ensureDevServer(): Promise<{ info: DevServerInfo; started:
     dbFile,
     startedAt: new Date().toISOString(),
   };
-  const deadline = Date.now() + 60_000;
-  while (!(await portOpen(info.address))) {
+  const deadline = Date.now() + 90_000;
+  while (!(await serving(info.address))) {
     if (!alive(info.pid) || Date.now() > deadline) {
       throw new Error(`the Temporal dev server did not start; see ${join(dir, 'server.log')}`);
     }
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, 250));
   }
   writeFileSync(infoFile(), JSON.stringify(info, null, 2));
   return { info, started: true };

@@ -24,10 +24,13 @@ const schema = z
     /** Read observations (CSV with columns t,y) from the newest file matching this glob instead of simulating. */
     dataGlob: z.string().optional(),
     chains: z.number().int().min(2).max(64).default(4),
-    steps: z.number().int().min(100).max(10_000_000).default(6000),
-    burnIn: z.number().int().nonnegative().default(1000),
-    stepSize: z.number().positive().max(1).default(0.004),
-    substeps: z.number().int().min(10).max(1_000_000).default(2000),
+    steps: z.number().int().min(100).max(10_000_000).default(40_000),
+    burnIn: z.number().int().nonnegative().default(5000),
+    /** Initial proposal step in the unit cube; adapted during burn-in. */
+    stepSize: z.number().positive().max(1).default(0.01),
+    /** Each chain starts at the best of this many prior draws. */
+    initDraws: z.number().int().min(1).default(300),
+    substeps: z.number().int().min(10).max(1_000_000).default(5000),
     concurrency: z.number().int().min(1).max(64).default(2),
     checkpointSeconds: z.number().positive().default(2),
     /** The run fails (non-retryably) when any parameter's R̂ exceeds this. */
@@ -59,7 +62,16 @@ export const demo: PipelineDefinition<typeof schema> = {
       name: 'chains',
       activity: 'mcmc',
       dependsOn: ['data'],
-      params: { problem: 'oscillator', noise: c.noise, substeps: c.substeps, steps: c.steps, stepSize: c.stepSize, truth: c.dataGlob ? null : c.truth },
+      params: {
+        problem: 'oscillator',
+        noise: c.noise,
+        substeps: c.substeps,
+        steps: c.steps,
+        burnIn: c.burnIn,
+        initDraws: c.initDraws,
+        stepSize: c.stepSize,
+        truth: c.dataGlob ? null : c.truth,
+      },
       fanOut: { param: 'chain', values: Array.from({ length: c.chains }, (_, i) => i), concurrency: c.concurrency },
       heartbeatTimeoutMs: 10_000,
       checkpointMs: c.checkpointSeconds * 1000,

@@ -1,0 +1,119 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { loadConfig } from '../../lib/engine/config.ts';
+import type { RunManifest } from '../../lib/engine/types.ts';
+import { sha256 } from '../../lib/store/hash.ts';
+import { RunStore } from '../../lib/store/run-store.ts';
+import { getPipeline } from '../../pipelines/index.ts';
+import { describeRun, submitRun, waitForRun } from '../../temporal/runs.ts';
+import { createWorker } from '../../temporal/worker.ts';
+import { scheduledActivities, startTestEnvironment, type TestEnvironment } from '../support/temporal.ts';
+
+const SMALL = ['observations=50', 'steps=1500', 'burnIn=300', 'substeps=300', 'chains=3'];
+const STAGE_ACTIVITIES = ['simulate', 'mcmc', 'summarizeChains'];
+
+let env: TestEnvironment;
+let stopWorker: () => Promise<void>;
+
+before(async () => {
+  env = await startTestEnvironment();
+  const worker = await createWorker(env.target);
+  const running = worker.run();
+  stopWorker = async () => {
+    worker.shutdown();
+    await running;
+  };
+});
+
+after(async () => {
+  await stopWorker?.();
+  await env?.close();
+});
+
+async function runDemo(set: string[], runId: string, options = {}) {
+  const { config } = await loadConfig(getPipeline('demo'), undefined, set);
+  await submitRun(env.client, { pipeline: 'demo', config, storeRoot: env.storeRoot, runId, options });
+  return waitForRun(env.client, new RunStore(env.storeRoot), runId);
+}
+
+test('a submitted run completes; the manifest and every Parquet artifact verify by hash and read as numbers', async () => {
+  const view = await runDemo(SMALL, 'first');
+  assert.equal(view.status, 'completed', view.error);
+  assert.deepEqual(view.stages.map((s) => [s.name, s.status, s.cached]), [
+    ['data', 'completed', false],
+    ['chains', 'completed', false],
+    ['summary', 'completed', false],
+  ]);
+  const store = new RunStore(env.storeRoot);
+  const manifest = (await store.readManifest('first'))!;
+  const refs = manifest.stages.flatMap((s) => s.outputs!.branches.flatMap((b) => Object.values(b)));
+  assert.equal(refs.length, 1 + 3 + 1);
+  const duck = await (await DuckDBInstance.create()).connect();
+  for (const ref of refs) {
+    const bytes = await readFile(store.resolveUri(ref.uri));
+    assert.equal(sha256(bytes), ref.sha256, ref.uri);
+    const table = await store.get(ref);
+    assert.equal(table.numRows, ref.rows);
+    const described = await duck.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet('${store.resolveUri(ref.uri)}')`);
+    for (const [column, type] of described.getRows()) {
+      if (column !== 'parameter') assert.equal(type, 'DOUBLE', `${ref.uri}: ${column} is ${type}`);
+    }
+  }
+  // The demo's posterior must find the injected oscillator: every parameter within 4σ of the truth.
+  const posterior = await store.get(manifest.stages.at(-1)!.outputs!.branches[0]!.posterior!);
+  const pulls = posterior.getChild('pull')!.toArray() as Float64Array;
+  for (const pull of pulls) assert.ok(Math.abs(pull) < 4, `pull ${pull}`);
+});
+
+test('the same config again is served from the cache: no stage activity executes', async () => {
+  const view = await runDemo(SMALL, 'second');
+  assert.equal(view.status, 'completed');
+  assert.ok(view.stages.every((s) => s.cached), JSON.stringify(view.stages));
+  const scheduled = await scheduledActivities(env.client, 'second');
+  assert.deepEqual(scheduled.filter((a) => STAGE_ACTIVITIES.includes(a)), []);
+  assert.ok(scheduled.includes('prepareStage'));
+  const first = (await new RunStore(env.storeRoot).readManifest('first'))!;
+  const second = (await new RunStore(env.storeRoot).readManifest('second'))!;
+  assert.deepEqual(second.stages.map((s) => s.outputs), first.stages.map((s) => s.outputs));
+});
+
+test('--rerun forces one stage; a corrupt cached artifact is a miss, never used', async () => {
+  const store = new RunStore(env.storeRoot);
+  const first = (await store.readManifest('first'))!;
+  const rerun = await runDemo(SMALL, 'rerun-summary', { rerun: ['summary'] });
+  assert.deepEqual(rerun.stages.map((s) => s.cached), [true, true, false]);
+
+  // Corrupt the data artifact: the next run must recompute it (same seed ⇒ same bytes again).
+  const dataRef = first.stages[0]!.outputs!.branches[0]!.observations!;
+  const { writeFile } = await import('node:fs/promises');
+  await writeFile(store.resolveUri(dataRef.uri), 'corrupt');
+  assert.equal(await store.verify(dataRef), false);
+  const view = await runDemo(SMALL, 'after-corruption');
+  assert.equal(view.stages[0]!.cached, false);
+  const recomputed = (await store.readManifest('after-corruption'))!.stages[0]!.outputs!.branches[0]!.observations!;
+  assert.equal(recomputed.sha256, dataRef.sha256, 'same config and seed give the same bytes');
+});
+
+test('a stage failing non-retryably fails the run with its message; resume with an amended key reuses the earlier stages', async () => {
+  // Short, badly mixing chains: R-hat far above the threshold, a failure no retry can fix.
+  const bad = [...SMALL, 'steps=300', 'burnIn=0', 'stepSize=0.0003', 'maxRhat=1.05'];
+  const failed = await runDemo(bad, 'will-fail');
+  assert.equal(failed.status, 'failed');
+  assert.match(failed.error ?? '', /stage summary failed: chains did not converge: R-hat of \w+ is [\d.]+ > maxRhat 1.05/);
+  assert.equal(failed.stages[2]!.status, 'failed');
+  const attempts = (await scheduledActivities(env.client, 'will-fail')).filter((a) => a === 'summarizeChains');
+  assert.equal(attempts.length, 1, 'non-retryable: scheduled once');
+
+  const store = new RunStore(env.storeRoot);
+  const manifest = (await store.readManifest('will-fail')) as RunManifest;
+  const { config } = await loadConfig(getPipeline('demo'), undefined, ['maxRhat=1000'], { config: manifest.config, source: 'manifest' });
+  await submitRun(env.client, { pipeline: 'demo', config, storeRoot: env.storeRoot, runId: 'will-fail' });
+  const resumed = await waitForRun(env.client, store, 'will-fail');
+  assert.equal(resumed.status, 'completed');
+  assert.deepEqual(resumed.stages.map((s) => s.cached), [true, true, false]);
+  const again = (await store.readManifest('will-fail'))!;
+  assert.equal(again.executions, 2);
+  assert.equal((await describeRun(env.client, store, 'will-fail')).status, 'completed');
+});

@@ -1,0 +1,49 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Client } from '@temporalio/client';
+import { connectClient, resolveTarget, type TemporalTarget } from '../../temporal/connection.ts';
+import { ensureDevServer, stopDevServer } from '../../temporal/dev-server.ts';
+
+/**
+ * A real Temporal dev server (the official CLI, never a mock) in a throw-away state folder, plus a
+ * run store beside it. One per test file; `close()` stops the server and removes the folder.
+ */
+export interface TestEnvironment {
+  dir: string;
+  storeRoot: string;
+  target: TemporalTarget;
+  client: Client;
+  /** Environment for child processes (CLI, workers) pointing at the same server and state. */
+  env: NodeJS.ProcessEnv;
+  close(): Promise<void>;
+}
+
+export async function startTestEnvironment(): Promise<TestEnvironment> {
+  const dir = mkdtempSync(join(tmpdir(), 'sciflow-test-'));
+  process.env.SCIFLOW_HOME = join(dir, 'state');
+  delete process.env.TEMPORAL_ADDRESS;
+  await ensureDevServer();
+  const target = await resolveTarget();
+  const client = await connectClient(target);
+  return {
+    dir,
+    storeRoot: join(dir, 'runs'),
+    target,
+    client,
+    env: { ...process.env, SCIFLOW_HOME: process.env.SCIFLOW_HOME, SCIFLOW_STORE: join(dir, 'runs') },
+    async close() {
+      await client.connection.close();
+      await stopDevServer();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Names of the activities Temporal scheduled for a workflow, one entry per attempt chain. */
+export async function scheduledActivities(client: Client, workflowId: string): Promise<string[]> {
+  const history = await client.workflow.getHandle(workflowId).fetchHistory();
+  return (history.events ?? [])
+    .map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name)
+    .filter((n): n is string => Boolean(n));
+}
