@@ -31,7 +31,7 @@ export async function planRun(request: RunRequest & { runId: string; workflowId:
       inputs.push({ path: ref.path, sha256: sha256(bytes), bytes: bytes.length });
     }
     const plan = buildPlan(pipeline, config, request.runId, inputs, PACKAGE_VERSION);
-    const store = new RunStore(request.storeRoot);
+    const store = RunStore.forWorker(request.storeRoot);
     const previous = await store.readManifest(request.runId);
     const now = new Date().toISOString();
     const manifest: RunManifest = {
@@ -97,7 +97,7 @@ export async function prepareStage(input: PrepareStageInput): Promise<{ cacheKey
     inputs: inputHashes,
   });
   if (!input.useCache) return { cacheKey };
-  const store = new RunStore(input.storeRoot);
+  const store = RunStore.forWorker(input.storeRoot);
   const entry = await store.readIndex<{ result: StageResult }>('cache', cacheKey);
   if (!entry) return { cacheKey };
   for (const ref of Object.values(entry.result.outputs)) {
@@ -107,5 +107,5 @@ export async function prepareStage(input: PrepareStageInput): Promise<{ cacheKey
 }
 
 export async function writeManifest(input: { storeRoot: string; manifest: RunManifest }): Promise<void> {
-  await new RunStore(input.storeRoot).writeManifest(input.manifest);
+  await RunStore.forWorker(input.storeRoot).writeManifest(input.manifest);
 }

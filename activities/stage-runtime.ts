@@ -39,7 +39,7 @@ export const DEFAULT_CHECKPOINT_MS = 30_000;
 export function stageActivity<Params = { [key: string]: Json }>(impl: StageImplementation<Params>) {
   return async (invocation: StageInvocation): Promise<StageResult> => {
     executionCounts.set(invocation.activity, (executionCounts.get(invocation.activity) ?? 0) + 1);
-    const store = new RunStore(invocation.storeRoot);
+    const store = RunStore.forWorker(invocation.storeRoot);
     const outputs: Record<string, ArtifactRef> = {};
     const artifactPath = invocation.branches > 1 ? [invocation.stage, `b${invocation.branch}`] : [invocation.stage];
     let checkpointer: Checkpointer<unknown> | undefined;

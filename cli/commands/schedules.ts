@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { ScheduleOverlapPolicy } from '@temporalio/client';
+import { ScheduleNotFoundError, type ScheduleOverlapPolicy } from '@temporalio/client';
 import { loadConfig } from '../../lib/engine/config.ts';
 import { UserError } from '../../lib/engine/errors.ts';
 import { taskQueueName } from '../../lib/engine/pipeline.ts';
@@ -16,6 +16,9 @@ async function withSession<T>(cmd: Command, fn: (s: Session) => Promise<T>): Pro
   const session = await openSession(globalOptions(cmd).store);
   try {
     return await fn(session);
+  } catch (err) {
+    if (err instanceof ScheduleNotFoundError) throw new UserError(`schedule not found: ${err.message}`);
+    throw err;
   } finally {
     await closeSession(session);
   }

@@ -32,6 +32,14 @@ export class RunStore {
     this.root = resolve(root);
   }
 
+  /**
+   * The store as a worker sees it: SCIFLOW_WORKER_STORE, when set, replaces the path the client
+   * submitted (a shared filesystem is often mounted at different paths on different machines).
+   */
+  static forWorker(submittedRoot: string): RunStore {
+    return new RunStore(process.env.SCIFLOW_WORKER_STORE ?? submittedRoot);
+  }
+
   /** Absolute path of a store-relative URI; refuses anything that escapes the store. */
   resolveUri(uri: string): string {
     const abs = resolve(this.root, uri);
