@@ -1,5 +1,6 @@
 /** Every activity a sciflow worker registers, by name. */
 export { planRun, prepareStage, writeManifest } from './engine.ts';
+export { writeReport } from './report.ts';
 export { simulate } from './simulate.ts';
 export { mcmc } from './mcmc.ts';
 export { summarizeChains } from './summarize-chains.ts';

@@ -29,6 +29,10 @@ export const summarizeChains = stageActivity<{ burnIn: number; maxRhat: number; 
     pull: rows.map((r) => r.pull),
   });
   await ctx.write('posterior', table);
+  const pooled: Record<string, Float64Array> = {};
+  for (const name of names) pooled[name] = Float64Array.from(chains.flatMap((c) => Array.from(numberColumn(c, name).subarray(ctx.params.burnIn))));
+  pooled.chain = Float64Array.from(chains.flatMap((c, j) => new Array(Math.max(0, c.numRows - ctx.params.burnIn)).fill(j)));
+  await ctx.write('posterior_samples', tableFromColumns(pooled));
   const worst = rows.reduce((a, b) => (b.rhat > a.rhat ? b : a));
   if (worst.rhat > ctx.params.maxRhat) {
     throw new UserError(`chains did not converge: R-hat of ${worst.name} is ${worst.rhat.toFixed(4)} > maxRhat ${ctx.params.maxRhat} (run longer chains: --set steps=…)`);

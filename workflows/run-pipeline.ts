@@ -15,6 +15,7 @@ import {
   type ActivityInterfaceFor,
 } from '@temporalio/workflow';
 import type * as engineActivities from '../activities/engine.ts';
+import type * as reportActivities from '../activities/report.ts';
 import { runIdFromWorkflowId } from '../lib/engine/run-id.ts';
 import type {
   Json,
@@ -32,6 +33,8 @@ const engine = proxyActivities<typeof engineActivities>({
   startToCloseTimeout: '2 minutes',
   retry: { maximumAttempts: 10, nonRetryableErrorTypes: ['UserError'] },
 });
+
+const report = proxyActivities<typeof reportActivities>({ startToCloseTimeout: '5 minutes', retry: { maximumAttempts: 2 } });
 
 type StageFn = (invocation: unknown) => Promise<StageResult>;
 
@@ -147,14 +150,27 @@ export async function runPipeline(request: RunRequest): Promise<RunManifest> {
     manifest.status = cancelled ? 'cancelled' : 'failed';
     manifest.error = cancelled ? 'cancelled' : `stage ${failure.stage} failed: ${failureMessage(failure.error)}`;
     manifest.finishedAt = new Date().toISOString();
-    await CancellationScope.nonCancellable(commit);
+    await CancellationScope.nonCancellable(async () => {
+      await commit();
+      await writeReportQuietly();
+    });
     if (cancelled) throw failure.error;
     throw ApplicationFailure.nonRetryable(manifest.error, 'StageFailed');
   }
   manifest.status = 'completed';
   manifest.finishedAt = new Date().toISOString();
   await commit();
+  await writeReportQuietly();
   return manifest;
+
+  /** A report that cannot be drawn must not fail a run whose results are stored. */
+  async function writeReportQuietly(): Promise<void> {
+    try {
+      await report.writeReport({ storeRoot: request.storeRoot, runId });
+    } catch {
+      // `sciflow report <runId>` retries it and shows the error.
+    }
+  }
 }
 
 /** The innermost message of an activity failure: what the user needs to read. */

@@ -3,6 +3,9 @@ import { loadConfig, pipelineNameOf } from '../../lib/engine/config.ts';
 import { UserError } from '../../lib/engine/errors.ts';
 import type { RunOptions } from '../../lib/engine/types.ts';
 import { tableRows } from '../../lib/store/parquet.ts';
+import { writeFileAtomic } from '../../lib/store/atomic.ts';
+import { reportInputFromManifest } from '../../lib/report/from-manifest.ts';
+import { renderReport, writePngs } from '../../lib/report/index.ts';
 import { RunStore } from '../../lib/store/run-store.ts';
 import { getPipeline, listPipelines } from '../../pipelines/index.ts';
 import { cancelRun, describeRun, submitRun, temporalStatus, type RunView } from '../../temporal/runs.ts';
@@ -238,6 +241,23 @@ export function registerRunCommands(program: Command): void {
         for (const a of s.artifacts) process.stdout.write(`  ${a.uri}  ${a.rows} rows  sha256 ${a.sha256.slice(0, 12)}\n`);
       }
       for (const t of finalTables) process.stdout.write(`\n${t.name}\n${formatTable(t.rows)}\n`);
+    });
+
+  program
+    .command('report <runId>')
+    .description('write <runId>/report.html (also written at the end of every run)')
+    .option('--png', 'also write every figure as PNG under <runId>/figures/')
+    .action(async (runId: string, flags: { png?: boolean }, cmd: Command) => {
+      const g = globalOptions(cmd);
+      const store = new RunStore(g.store);
+      const manifest = await store.readManifest(runId);
+      if (!manifest) throw new UserError(`run ${runId} not found in ${store.root}`);
+      const { html, figures } = await renderReport(await reportInputFromManifest(store, manifest));
+      const path = `${store.runDir(runId)}/report.html`;
+      await writeFileAtomic(path, html);
+      const pngs = flags.png ? await writePngs(figures, `${store.runDir(runId)}/figures`) : [];
+      if (g.json) printJson({ runId, report: path, figures: figures.map((f) => f.name), pngs });
+      else process.stdout.write(`${path}\n${pngs.map((p) => `${p}\n`).join('')}`);
     });
 
   program

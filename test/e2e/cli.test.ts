@@ -1,6 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { devServerStatus } from '../../temporal/dev-server.ts';
 import { sciflow } from '../support/cli.ts';
@@ -39,6 +39,15 @@ test('`sciflow run demo --json` on the embedded server: one command runs everyth
   assert.deepEqual(results.results[0].rows.map((r: { parameter: string }) => r.parameter), ['omega', 'gamma', 'amplitude']);
   const list = JSON.parse((await sciflow(['list', '--json'], env.env)).stdout);
   assert.ok(list.some((r: { runId: string }) => r.runId === 'cli-run'));
+
+  // The run wrote its report; `sciflow report --png` redraws it and exports the figures.
+  const auto = readFileSync(join(env.storeRoot, 'cli-run', 'report.html'), 'utf8');
+  for (const figure of ['stage-graph', 'corner', 'marginals']) assert.match(auto, new RegExp(`data-figure="${figure}`));
+  const report = await sciflow(['report', 'cli-run', '--png', '--json'], env.env);
+  assert.equal(report.code, 0, report.stderr);
+  const written = JSON.parse(report.stdout);
+  assert.ok(written.pngs.length >= 3);
+  for (const png of written.pngs) assert.deepEqual([...readFileSync(png).subarray(1, 4)], [0x50, 0x4e, 0x47]);
 });
 
 test('bad input: exit 2, one line naming the file, line and key, no stack, nothing written', async () => {

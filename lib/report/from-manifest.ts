@@ -1,0 +1,71 @@
+import type { RunManifest } from '../engine/types.ts';
+import { numberColumn, tableRows } from '../store/parquet.ts';
+import type { RunStore } from '../store/run-store.ts';
+import type { ReportInput, ReportPosterior, ReportTable } from './types.ts';
+
+/**
+ * Everything a run report shows, read from the run's manifest and artifacts. Conventions every
+ * stage follows: an output named `posterior_samples` is a posterior (one column per parameter, an
+ * optional `weight` column); an output named `posterior` is a summary table (its `truth` column
+ * gives the injected values); `evidence` has `logZ` and `logZerr`.
+ */
+export async function reportInputFromManifest(store: RunStore, manifest: RunManifest): Promise<ReportInput> {
+  const posteriors: ReportPosterior[] = [];
+  const tables: ReportTable[] = [];
+  const truths: Record<string, number> = {};
+  const evidences: NonNullable<ReportInput['evidences']> = [];
+  for (const stage of manifest.stages) {
+    for (const [branch, outputs] of (stage.outputs?.branches ?? []).entries()) {
+      const label = stage.branches > 1 ? `${stage.name}[${branch}]` : stage.name;
+      for (const [name, ref] of Object.entries(outputs)) {
+        if (name === 'posterior_samples') {
+          const table = await store.get(ref);
+          const names = table.schema.fields.map((f) => f.name).filter((n) => n !== 'weight' && n !== 'chain');
+          posteriors.push({
+            label,
+            paramNames: names,
+            samples: Object.fromEntries(names.map((n) => [n, numberColumn(table, n)])),
+            ...(table.getChild('weight') && { weights: numberColumn(table, 'weight') }),
+          });
+        } else if (name === 'posterior' || name === 'evidence') {
+          const rows = tableRows(await store.get(ref));
+          if (rows.length === 0) continue;
+          const columns = Object.keys(rows[0]!);
+          tables.push({ title: `${label}: ${name}`, columns, rows: rows.map((r) => columns.map((c) => r[c] as string | number | null)) });
+          for (const r of rows) {
+            if (typeof r.parameter === 'string' && typeof r.truth === 'number' && Number.isFinite(r.truth)) truths[r.parameter] = r.truth;
+            if (typeof r.logZ === 'number' && typeof r.logZerr === 'number') evidences.push({ label, logZ: r.logZ, logZerr: r.logZerr });
+          }
+        }
+      }
+    }
+  }
+  for (const p of posteriors) if (Object.keys(truths).length) p.truths = truths;
+  const status = manifest.status === 'terminated' || manifest.status === 'timed_out' ? 'failed' : manifest.status;
+  return {
+    run: { runId: manifest.runId, pipeline: manifest.pipeline, status, createdAt: manifest.createdAt, ...(manifest.finishedAt && { finishedAt: manifest.finishedAt }) },
+    stages: manifest.stages.map((s) => ({
+      name: s.name,
+      activity: s.activity,
+      status: s.status,
+      cached: s.cached,
+      dependsOn: s.dependsOn,
+      attempts: 1,
+      ...(s.startedAt && { startedAt: s.startedAt }),
+      ...(s.finishedAt && { finishedAt: s.finishedAt }),
+      ...(s.durationMs !== undefined && { durationMs: s.durationMs }),
+      ...(s.error && { error: s.error }),
+    })),
+    provenance: {
+      config: manifest.config,
+      configHash: manifest.configHash,
+      codeVersion: manifest.codeVersion,
+      computeBackend: Object.keys(manifest.backend).length ? JSON.stringify(manifest.backend) : 'cpu (no neural stages)',
+      host: String(manifest.host.hostname ?? ''),
+      nodeVersion: String(manifest.host.node ?? ''),
+    },
+    ...(posteriors.length && { posteriors }),
+    ...(evidences.length && { evidences }),
+    ...(tables.length && { tables }),
+  };
+}
