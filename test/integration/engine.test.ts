@@ -49,7 +49,7 @@ test('a submitted run completes; the manifest and every Parquet artifact verify 
   const store = new RunStore(env.storeRoot);
   const manifest = (await store.readManifest('first'))!;
   const refs = manifest.stages.flatMap((s) => s.outputs!.branches.flatMap((b) => Object.values(b)));
-  assert.equal(refs.length, 1 + 3 + 1);
+  assert.equal(refs.length, 1 + 3 + 2, "observations, 3 chains, posterior table + pooled samples");
   const duck = await (await DuckDBInstance.create()).connect();
   for (const ref of refs) {
     const bytes = await readFile(store.resolveUri(ref.uri));
