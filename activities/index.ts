@@ -4,3 +4,4 @@ export { writeReport } from './report.ts';
 export { simulate } from './simulate.ts';
 export { mcmc } from './mcmc.ts';
 export { summarizeChains } from './summarize-chains.ts';
+export { comparePosteriors } from './compare-posteriors.ts';

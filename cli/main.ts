@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { UserError } from '../lib/engine/errors.ts';
+import { registerResultCommands } from './commands/results.ts';
 import { registerRunCommands } from './commands/runs.ts';
 import { registerScheduleCommands } from './commands/schedules.ts';
 import { registerServerCommands } from './commands/server.ts';
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerRunCommands(program);
+  registerResultCommands(program);
   registerScheduleCommands(program);
   registerServerCommands(program);
   program.commands.forEach((c) => c.exitOverride());

@@ -1,12 +1,13 @@
 import type { RunManifest } from '../engine/types.ts';
 import { numberColumn, tableRows } from '../store/parquet.ts';
 import type { RunStore } from '../store/run-store.ts';
+import type { ComparisonRow } from '../stats/index.ts';
 import type { ReportInput, ReportPosterior, ReportTable } from './types.ts';
 
 /**
  * Everything a run report shows, read from the run's manifest and artifacts. Conventions every
  * stage follows: an output named `posterior_samples` is a posterior (one column per parameter, an
- * optional `weight` column); an output named `posterior` is a summary table (its `truth` column
+ * optional `weight` column); `comparison` is a (parameter, metric, value) table; `posterior` is a summary table (its `truth` column
  * gives the injected values); `evidence` has `logZ` and `logZerr`.
  */
 export async function reportInputFromManifest(store: RunStore, manifest: RunManifest): Promise<ReportInput> {
@@ -14,6 +15,7 @@ export async function reportInputFromManifest(store: RunStore, manifest: RunMani
   const tables: ReportTable[] = [];
   const truths: Record<string, number> = {};
   const evidences: NonNullable<ReportInput['evidences']> = [];
+  const comparisons: NonNullable<ReportInput['comparisons']> = [];
   for (const stage of manifest.stages) {
     for (const [branch, outputs] of (stage.outputs?.branches ?? []).entries()) {
       const label = stage.branches > 1 ? `${stage.name}[${branch}]` : stage.name;
@@ -27,6 +29,9 @@ export async function reportInputFromManifest(store: RunStore, manifest: RunMani
             samples: Object.fromEntries(names.map((n) => [n, numberColumn(table, n)])),
             ...(table.getChild('weight') && { weights: numberColumn(table, 'weight') }),
           });
+        } else if (name === 'comparison') {
+          const rows = tableRows(await store.get(ref)) as unknown as ComparisonRow[];
+          comparisons.push({ reference: `${label}: reference`, other: `${label}: other`, rows });
         } else if (name === 'posterior' || name === 'evidence') {
           const rows = tableRows(await store.get(ref));
           if (rows.length === 0) continue;
@@ -67,5 +72,6 @@ export async function reportInputFromManifest(store: RunStore, manifest: RunMani
     ...(posteriors.length && { posteriors }),
     ...(evidences.length && { evidences }),
     ...(tables.length && { tables }),
+    ...(comparisons.length && { comparisons }),
   };
 }

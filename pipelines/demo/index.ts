@@ -77,6 +77,18 @@ export const demo: PipelineDefinition<typeof schema> = {
       checkpointMs: c.checkpointSeconds * 1000,
     },
     {
+      // Independent chains must agree: chain 0 against chain 1 after burn-in (BC → 1, C2ST → 0.5).
+      name: 'chain-agreement',
+      activity: 'comparePosteriors',
+      dependsOn: ['chains'],
+      params: {
+        reference: { stage: 'chains', output: 'samples', branch: 0, skipRows: c.burnIn },
+        other: { stage: 'chains', output: 'samples', branch: 1, skipRows: c.burnIn },
+        parameters: [...PARAM_NAMES],
+        c2st: true,
+      },
+    },
+    {
       name: 'summary',
       activity: 'summarizeChains',
       dependsOn: ['chains'],

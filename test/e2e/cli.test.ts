@@ -30,7 +30,7 @@ test('`sciflow run demo --json` on the embedded server: one command runs everyth
   const view = JSON.parse(result.stdout);
   assert.equal(view.runId, 'cli-run');
   assert.equal(view.status, 'completed');
-  assert.deepEqual(view.stages.map((s: { name: string }) => s.name), ['data', 'chains', 'summary']);
+  assert.deepEqual(view.stages.map((s: { name: string }) => s.name), ['data', 'chains', 'chain-agreement', 'summary']);
   for (const s of view.stages) assert.equal(typeof s.durationMs, 'number');
 
   const status = JSON.parse((await sciflow(['status', 'cli-run', '--json'], env.env)).stdout);

@@ -12,7 +12,7 @@ import { createWorker } from '../../temporal/worker.ts';
 import { scheduledActivities, startTestEnvironment, type TestEnvironment } from '../support/temporal.ts';
 
 const SMALL = ['observations=50', 'steps=1500', 'burnIn=300', 'substeps=300', 'chains=3'];
-const STAGE_ACTIVITIES = ['simulate', 'mcmc', 'summarizeChains'];
+const STAGE_ACTIVITIES = ['simulate', 'mcmc', 'comparePosteriors', 'summarizeChains'];
 
 let env: TestEnvironment;
 let stopWorker: () => Promise<void>;
@@ -44,12 +44,13 @@ test('a submitted run completes; the manifest and every Parquet artifact verify 
   assert.deepEqual(view.stages.map((s) => [s.name, s.status, s.cached]), [
     ['data', 'completed', false],
     ['chains', 'completed', false],
+    ['chain-agreement', 'completed', false],
     ['summary', 'completed', false],
   ]);
   const store = new RunStore(env.storeRoot);
   const manifest = (await store.readManifest('first'))!;
   const refs = manifest.stages.flatMap((s) => s.outputs!.branches.flatMap((b) => Object.values(b)));
-  assert.equal(refs.length, 1 + 3 + 2, "observations, 3 chains, posterior table + pooled samples");
+  assert.equal(refs.length, 1 + 3 + 1 + 2, 'observations, 3 chains, chain comparison, posterior table + pooled samples');
   const duck = await (await DuckDBInstance.create()).connect();
   for (const ref of refs) {
     const bytes = await readFile(store.resolveUri(ref.uri));
@@ -58,7 +59,8 @@ test('a submitted run completes; the manifest and every Parquet artifact verify 
     assert.equal(table.numRows, ref.rows);
     const described = await duck.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet('${store.resolveUri(ref.uri)}')`);
     for (const [column, type] of described.getRows()) {
-      if (column !== 'parameter') assert.equal(type, 'DOUBLE', `${ref.uri}: ${column} is ${type}`);
+      const expected = column === 'parameter' || column === 'metric' ? 'VARCHAR' : 'DOUBLE';
+      assert.equal(type, expected, `${ref.uri}: ${column} is ${type}`);
     }
   }
   // The demo's posterior must find the injected oscillator: every parameter within 4σ of the truth.
@@ -83,7 +85,7 @@ test('--rerun forces one stage; a corrupt cached artifact is a miss, never used'
   const store = new RunStore(env.storeRoot);
   const first = (await store.readManifest('first'))!;
   const rerun = await runDemo(SMALL, 'rerun-summary', { rerun: ['summary'] });
-  assert.deepEqual(rerun.stages.map((s) => s.cached), [true, true, false]);
+  assert.deepEqual(rerun.stages.map((s) => s.cached), [true, true, true, false]);
 
   // Corrupt the data artifact: the next run must recompute it (same seed ⇒ same bytes again).
   const dataRef = first.stages[0]!.outputs!.branches[0]!.observations!;
@@ -102,7 +104,7 @@ test('a stage failing non-retryably fails the run with its message; resume with 
   const failed = await runDemo(bad, 'will-fail');
   assert.equal(failed.status, 'failed');
   assert.match(failed.error ?? '', /stage summary failed: chains did not converge: R-hat of \w+ is [\d.]+ > maxRhat 1.05/);
-  assert.equal(failed.stages[2]!.status, 'failed');
+  assert.equal(failed.stages.find((s) => s.name === 'summary')!.status, 'failed');
   const attempts = (await scheduledActivities(env.client, 'will-fail')).filter((a) => a === 'summarizeChains');
   assert.equal(attempts.length, 1, 'non-retryable: scheduled once');
 
@@ -112,7 +114,7 @@ test('a stage failing non-retryably fails the run with its message; resume with 
   await submitRun(env.client, { pipeline: 'demo', config, storeRoot: env.storeRoot, runId: 'will-fail' });
   const resumed = await waitForRun(env.client, store, 'will-fail');
   assert.equal(resumed.status, 'completed');
-  assert.deepEqual(resumed.stages.map((s) => s.cached), [true, true, false]);
+  assert.deepEqual(resumed.stages.map((s) => s.cached), [true, true, true, false]);
   const again = (await store.readManifest('will-fail'))!;
   assert.equal(again.executions, 2);
   assert.equal((await describeRun(env.client, store, 'will-fail')).status, 'completed');

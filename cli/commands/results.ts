@@ -1,0 +1,83 @@
+import { copyFile, mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { UserError } from '../../lib/engine/errors.ts';
+import { openResultsDatabase, query, VIEWS } from '../../lib/query/index.ts';
+import { RunStore } from '../../lib/store/run-store.ts';
+import { globalOptions } from '../main.ts';
+import { formatTable, printJson } from '../output.ts';
+
+function toCsv(columns: string[], rows: Record<string, unknown>[]): string {
+  const cell = (v: unknown) => {
+    const s = v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
+    return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  };
+  return [columns.join(','), ...rows.map((r) => columns.map((c) => cell(r[c])).join(','))].join('\n') + '\n';
+}
+
+export function registerResultCommands(program: Command): void {
+  program
+    .command('query <sql>')
+    .description(`SQL (DuckDB) over every run in the store; tables/views: ${VIEWS.join(', ')}`)
+    .option('--csv', 'print CSV')
+    .action(async (sql: string, flags: { csv?: boolean }, cmd: Command) => {
+      const g = globalOptions(cmd);
+      const db = await openResultsDatabase(new RunStore(g.store));
+      try {
+        let result;
+        try {
+          result = await query(db, sql);
+        } catch (err) {
+          throw new UserError(`query: ${(err as Error).message.split('\n')[0]}`);
+        }
+        if (g.json) printJson(result.rows);
+        else if (flags.csv) process.stdout.write(toCsv(result.columns, result.rows));
+        else process.stdout.write(formatTable(result.rows, result.columns) + '\n');
+      } finally {
+        await db.close();
+      }
+    });
+
+  program
+    .command('export <runId>')
+    .description("copy a run's manifest and artifacts out of the store as Parquet, CSV or JSON")
+    .option('--format <format>', 'parquet | csv | json', 'parquet')
+    .option('--out <dir>', 'destination folder (default ./<runId>-export)')
+    .action(async (runId: string, flags: { format: string; out?: string }, cmd: Command) => {
+      const g = globalOptions(cmd);
+      if (!['parquet', 'csv', 'json'].includes(flags.format)) throw new UserError(`--format ${flags.format}: expected parquet, csv or json`);
+      const store = new RunStore(g.store);
+      const manifest = await store.readManifest(runId);
+      if (!manifest) throw new UserError(`run ${runId} not found in ${store.root}`);
+      const out = resolve(flags.out ?? `${runId}-export`);
+      await mkdir(out, { recursive: true });
+      await copyFile(join(store.runDir(runId), 'manifest.json'), join(out, 'manifest.json'));
+      const instance = await DuckDBInstance.create(':memory:');
+      const duck = await instance.connect();
+      const written: string[] = [];
+      try {
+        for (const stage of manifest.stages) {
+          for (const [branch, outputs] of (stage.outputs?.branches ?? []).entries()) {
+            for (const [name, ref] of Object.entries(outputs)) {
+              await store.get(ref); // refuses a corrupt artifact before anything is exported
+              const base = `${stage.name}${stage.branches > 1 ? `-b${branch}` : ''}-${name}`;
+              const target = join(out, `${base}.${flags.format}`);
+              const source = store.resolveUri(ref.uri).replace(/'/g, "''");
+              if (flags.format === 'parquet') await copyFile(store.resolveUri(ref.uri), target);
+              else {
+                const format = flags.format === 'csv' ? "FORMAT CSV, HEADER" : 'FORMAT JSON, ARRAY true';
+                await duck.run(`COPY (SELECT * FROM read_parquet('${source}')) TO '${target.replace(/'/g, "''")}' (${format})`);
+              }
+              written.push(target);
+            }
+          }
+        }
+      } finally {
+        duck.closeSync();
+        instance.closeSync();
+      }
+      if (g.json) printJson({ runId, format: flags.format, out, files: written });
+      else process.stdout.write(`${written.length} artifacts → ${out}\n`);
+    });
+}
