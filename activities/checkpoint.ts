@@ -67,7 +67,13 @@ export class Checkpointer<State> {
   async tick(progress: Progress, state: () => State): Promise<void> {
     this.progress = progress;
     if (Date.now() - this.lastSave >= this.everyMs) await this.save(state());
-    else if (Date.now() - this.lastHeartbeat >= 250) await this.heartbeat();
+    else await this.report(progress);
+  }
+
+  /** Heartbeat progress (keeping the latest checkpoint reference) without saving state. */
+  async report(progress: Progress): Promise<void> {
+    this.progress = progress;
+    if (Date.now() - this.lastHeartbeat >= 250) await this.heartbeat();
   }
 
   async save(state: State): Promise<void> {

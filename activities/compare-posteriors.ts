@@ -48,7 +48,11 @@ export const comparePosteriors = stageActivity<CompareParams>(async (ctx) => {
     }),
   );
   const s = result.summary;
+  // Posterior labels in reports are stage names (with [branch] for fan-outs).
+  const labelOf = (p: PosteriorSource) => (p.branch === undefined ? p.stage : `${p.stage}[${p.branch}]`);
   return {
+    reference: labelOf(reference),
+    other: labelOf(other),
     minBhattacharyya: s.minBhattacharyya,
     meanBhattacharyya: s.meanBhattacharyya,
     worstParameter: s.worstParameter,

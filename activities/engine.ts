@@ -7,7 +7,7 @@ import type { InputFile, Json, RunManifest, RunPlan, RunRequest, StageOutputs, S
 import { hashJson, sha256 } from '../lib/store/hash.ts';
 import { RunStore } from '../lib/store/run-store.ts';
 import { getPipeline } from '../pipelines/index.ts';
-import { PACKAGE_VERSION, codeVersion } from '../lib/engine/version.ts';
+import { PACKAGE_VERSION, codeVersion, sourceFingerprint } from '../lib/engine/version.ts';
 
 /**
  * Resolve a run request into a plan: validate the config against the pipeline's schema, hash the
@@ -30,7 +30,7 @@ export async function planRun(request: RunRequest & { runId: string; workflowId:
       });
       inputs.push({ path: ref.path, sha256: sha256(bytes), bytes: bytes.length });
     }
-    const plan = buildPlan(pipeline, config, request.runId, inputs, PACKAGE_VERSION);
+    const plan = buildPlan(pipeline, config, request.runId, inputs, `${PACKAGE_VERSION}+src.${sourceFingerprint(pipeline.name)}`);
     const store = RunStore.forWorker(request.storeRoot);
     const previous = await store.readManifest(request.runId);
     const now = new Date().toISOString();

@@ -3,5 +3,8 @@ export { planRun, prepareStage, writeManifest } from './engine.ts';
 export { writeReport } from './report.ts';
 export { simulate } from './simulate.ts';
 export { mcmc } from './mcmc.ts';
+export { nestedSampling } from './nested-sampling.ts';
+export { neuralLikelihood } from './neural-likelihood.ts';
+export { trainSurrogate } from './train-surrogate.ts';
 export { summarizeChains } from './summarize-chains.ts';
 export { comparePosteriors } from './compare-posteriors.ts';

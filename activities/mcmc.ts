@@ -1,6 +1,7 @@
 import { UserError } from '../lib/engine/errors.ts';
 import { tableFromColumns } from '../lib/store/parquet.ts';
 import { advanceChain, startChain, type ChainState } from '../pipelines/demo/metropolis.ts';
+import { loadProblem } from './problem.ts';
 import { stageActivity } from './stage-runtime.ts';
 
 interface McmcParams {
@@ -20,9 +21,7 @@ const BLOCK = 200;
  * continues from the last saved chain state and reproduces an uninterrupted chain exactly.
  */
 export const mcmc = stageActivity<McmcParams>(async (ctx) => {
-  const build = ctx.pipeline.problems?.[ctx.params.problem];
-  if (!build) throw new UserError(`pipeline ${ctx.pipeline.name} has no inference problem "${ctx.params.problem}"`);
-  const problem = await build(ctx.invocation.params, (stage, name) => ctx.input(stage, name));
+  const problem = await loadProblem(ctx);
   const ndim = problem.paramNames.length;
   const logL = (u: number[]) => (problem.logLikelihood([problem.priorTransform(u)]) as number[])[0]!;
   const checkpointer = ctx.checkpointer<ChainState>();

@@ -65,6 +65,7 @@ export function stageActivity<Params = { [key: string]: Json }>(impl: StageImple
         summary,
         resumedFromCheckpoint: checkpointer?.resumed ?? false,
         checkpointsSaved: checkpointer?.saved ?? 0,
+        ...(typeof summary.backend === 'string' && { backend: summary.backend }),
       };
       await store.writeIndex('cache', invocation.cacheKey, { result, runId: invocation.runId, stage: invocation.stage, createdAt: new Date().toISOString() });
       return result;
@@ -82,6 +83,7 @@ function checkpointInterval(invocation: StageInvocation): number {
 
 function findInput(invocation: StageInvocation, stage: string, name: string, branch: number): ArtifactRef {
   const ref = invocation.inputs[stage]?.branches[branch]?.[name];
-  if (!ref) throw new Error(`stage ${invocation.stage}: no input ${stage}.${name}[${branch}] (declare ${stage} in dependsOn)`);
+  // A wiring mistake in the pipeline: no retry can fix it.
+  if (!ref) throw ApplicationFailure.nonRetryable(`stage ${invocation.stage}: no input ${stage}.${name}[${branch}] (declare ${stage} in dependsOn)`, 'MissingInput');
   return ref;
 }

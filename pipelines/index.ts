@@ -7,6 +7,15 @@ const PIPELINES: Record<string, PipelineDefinition> = {
   [demo.name]: demo as unknown as PipelineDefinition,
 };
 
+/**
+ * Add a pipeline defined outside this folder (a user's own package, a test). Workers that should
+ * run it must register it before they start.
+ */
+export function registerPipeline(pipeline: PipelineDefinition): void {
+  if (PIPELINES[pipeline.name] && PIPELINES[pipeline.name] !== pipeline) throw new Error(`a pipeline named ${pipeline.name} is already registered`);
+  PIPELINES[pipeline.name] = pipeline;
+}
+
 export function getPipeline(name: string): PipelineDefinition {
   const pipeline = PIPELINES[name];
   if (!pipeline) throw new UserError(`unknown pipeline "${name}" (available: ${Object.keys(PIPELINES).join(', ')})`);

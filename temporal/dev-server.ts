@@ -88,13 +88,31 @@ export async function ensureDevServer(): Promise<{ info: DevServerInfo; started:
   const cli = findTemporalCli();
   const dir = stateDir();
   mkdirSync(dir, { recursive: true });
-  const port = await freePort();
-  const uiPort = await freePort();
+  // A free port can be taken by another process between our probe and the server's bind; the
+  // server then exits at once. Try again with new ports.
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 4; attempt++) {
+    try {
+      const info = await launch(cli, dir);
+      writeFileSync(infoFile(), JSON.stringify(info, null, 2));
+      return { info, started: true };
+    } catch (err) {
+      lastError = err;
+    }
+  }
+  throw lastError;
+}
+
+async function launch(cli: string, dir: string): Promise<DevServerInfo> {
+  const [port, uiPort, httpPort, metricsPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
   const dbFile = join(dir, 'temporal.db');
   const log = openSync(join(dir, 'server.log'), 'a');
   const child = spawn(
     cli,
-    ['server', 'start-dev', '--db-filename', dbFile, '--ip', '127.0.0.1', '--port', String(port), '--ui-port', String(uiPort), '--log-level', 'warn'],
+    [
+      'server', 'start-dev', '--db-filename', dbFile, '--ip', '127.0.0.1', '--port', String(port), '--ui-port', String(uiPort),
+      '--http-port', String(httpPort), '--metrics-port', String(metricsPort), '--log-level', 'warn',
+    ],
     { detached: true, stdio: ['ignore', log, log] },
   );
   child.unref();
@@ -108,12 +126,12 @@ export async function ensureDevServer(): Promise<{ info: DevServerInfo; started:
   const deadline = Date.now() + 90_000;
   while (!(await serving(info.address))) {
     if (!alive(info.pid) || Date.now() > deadline) {
+      if (alive(info.pid)) process.kill(info.pid, 'SIGKILL');
       throw new Error(`the Temporal dev server did not start; see ${join(dir, 'server.log')}`);
     }
     await new Promise((r) => setTimeout(r, 250));
   }
-  writeFileSync(infoFile(), JSON.stringify(info, null, 2));
-  return { info, started: true };
+  return info;
 }
 
 /** Stop the embedded server cleanly (SIGTERM, then SIGKILL after 15 s). */

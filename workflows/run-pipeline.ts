@@ -100,6 +100,8 @@ export async function runPipeline(request: RunRequest): Promise<RunManifest> {
     try {
       const results = await mapWithConcurrency(values, stage.fanOut?.concurrency ?? 1, (v, i) => runBranch(stage, i, v));
       outputs.set(stage.name, { branches: results.map((r) => r.result.outputs) });
+      const backend = results.find((r) => r.result.backend)?.result.backend;
+      if (backend) manifest.backend[stage.name] = backend;
       Object.assign(record, {
         status: 'completed',
         cached: results.every((r) => r.cached),

@@ -13,6 +13,8 @@ import { globalOptions } from '../main.ts';
 import { formatDuration, formatTable, printJson } from '../output.ts';
 import { closeSession, followRun, hostWorkerIfEmbedded, openSession, type Session } from '../session.ts';
 
+const RESULT_TABLES = ['posterior', 'evidence', 'comparison'];
+
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 interface SubmitFlags {
@@ -45,6 +47,18 @@ async function prepare(pipelineName: string, flags: SubmitFlags) {
     if (!known.has(stage)) throw new UserError(`--rerun ${stage}: pipeline ${pipeline.name} has no such stage (stages: ${[...known].join(', ')})`);
   }
   return { pipeline, loaded };
+}
+
+/** Submit a validated config: the one path `run` and `submit` share. */
+function submitPrepared(session: Session, { pipeline, loaded }: Awaited<ReturnType<typeof prepare>>, flags: SubmitFlags): Promise<string> {
+  return submitRun(session.client, {
+    pipeline: pipeline.name,
+    config: loaded.config,
+    storeRoot: session.store.root,
+    runId: flags.runId,
+    options: runOptions(flags),
+    source: loaded.source,
+  });
 }
 
 export function exitCodeOf(view: RunView): number {
@@ -82,17 +96,10 @@ export function registerRunCommands(program: Command): void {
   withSubmitOptions(program.command('run <pipeline>').description('submit a run and follow it with live progress (Ctrl-C detaches)')).action(
     async (pipelineName: string, flags: SubmitFlags, cmd: Command) => {
       const g = globalOptions(cmd);
-      const { pipeline, loaded } = await prepare(pipelineName, flags);
+      const prepared = await prepare(pipelineName, flags); // bad input fails before any connection is made
       const session = await openSession(g.store);
       try {
-        const runId = await submitRun(session.client, {
-          pipeline: pipeline.name,
-          config: loaded.config,
-          storeRoot: session.store.root,
-          runId: flags.runId,
-          options: runOptions(flags),
-          source: loaded.source,
-        });
+        const runId = await submitPrepared(session, prepared, flags);
         if (!g.json) process.stderr.write(`submitted ${runId}\n`);
         process.exitCode = await followAndReport(session, runId, g.json);
       } finally {
@@ -104,17 +111,10 @@ export function registerRunCommands(program: Command): void {
   withSubmitOptions(program.command('submit <pipeline>').description('submit a run and return at once (workers do the work)')).action(
     async (pipelineName: string, flags: SubmitFlags, cmd: Command) => {
       const g = globalOptions(cmd);
-      const { pipeline, loaded } = await prepare(pipelineName, flags);
+      const prepared = await prepare(pipelineName, flags); // bad input fails before any connection is made
       const session = await openSession(g.store);
       try {
-        const runId = await submitRun(session.client, {
-          pipeline: pipeline.name,
-          config: loaded.config,
-          storeRoot: session.store.root,
-          runId: flags.runId,
-          options: runOptions(flags),
-          source: loaded.source,
-        });
+        const runId = await submitPrepared(session, prepared, flags);
         if (g.json) printJson({ runId, status: 'running', stages: [] });
         else process.stdout.write(`${runId}\n`);
       } finally {
@@ -232,15 +232,19 @@ export function registerRunCommands(program: Command): void {
         summary: s.summary ?? [],
         artifacts: (s.outputs?.branches ?? []).flatMap((b, i) => Object.entries(b).map(([name, ref]) => ({ name, branch: i, ...ref }))),
       }));
-      const last = stages.at(-1);
+      // The science tables (posterior summaries, evidences, comparisons), not the raw samples.
       const finalTables = [];
-      for (const a of last?.artifacts ?? []) finalTables.push({ name: a.name, rows: tableRows(await store.get(a)) });
+      for (const s of stages) {
+        for (const a of s.artifacts.filter((x) => RESULT_TABLES.includes(x.name))) {
+          finalTables.push({ stage: s.name, name: a.name, rows: tableRows(await store.get(a)) });
+        }
+      }
       if (g.json) return printJson({ runId, status: manifest.status, stages, results: finalTables });
       for (const s of stages) {
         process.stdout.write(`\n${s.name} (${s.status}${s.cached ? ', cached' : ''})\n`);
         for (const a of s.artifacts) process.stdout.write(`  ${a.uri}  ${a.rows} rows  sha256 ${a.sha256.slice(0, 12)}\n`);
       }
-      for (const t of finalTables) process.stdout.write(`\n${t.name}\n${formatTable(t.rows)}\n`);
+      for (const t of finalTables) process.stdout.write(`\n${t.stage}: ${t.name}\n${formatTable(t.rows)}\n`);
     });
 
   program

@@ -4,6 +4,9 @@ import type { RunStore } from '../store/run-store.ts';
 import type { ComparisonRow } from '../stats/index.ts';
 import type { ReportInput, ReportPosterior, ReportTable } from './types.ts';
 
+/** Columns of a posterior_samples table that are not parameters. */
+const NOT_PARAMETERS = new Set(['weight', 'chain', 'logL', 'step']);
+
 /**
  * Everything a run report shows, read from the run's manifest and artifacts. Conventions every
  * stage follows: an output named `posterior_samples` is a posterior (one column per parameter, an
@@ -22,7 +25,7 @@ export async function reportInputFromManifest(store: RunStore, manifest: RunMani
       for (const [name, ref] of Object.entries(outputs)) {
         if (name === 'posterior_samples') {
           const table = await store.get(ref);
-          const names = table.schema.fields.map((f) => f.name).filter((n) => n !== 'weight' && n !== 'chain');
+          const names = table.schema.fields.map((f) => f.name).filter((n) => !NOT_PARAMETERS.has(n));
           posteriors.push({
             label,
             paramNames: names,
@@ -31,7 +34,8 @@ export async function reportInputFromManifest(store: RunStore, manifest: RunMani
           });
         } else if (name === 'comparison') {
           const rows = tableRows(await store.get(ref)) as unknown as ComparisonRow[];
-          comparisons.push({ reference: `${label}: reference`, other: `${label}: other`, rows });
+          const names = stage.summary?.[branch] ?? {};
+          comparisons.push({ reference: String(names.reference ?? `${label}: reference`), other: String(names.other ?? `${label}: other`), rows });
         } else if (name === 'posterior' || name === 'evidence') {
           const rows = tableRows(await store.get(ref));
           if (rows.length === 0) continue;

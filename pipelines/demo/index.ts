@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { tableFromColumns, numberColumn } from '../../lib/store/parquet.ts';
 import type { PipelineDefinition, StageDefinition } from '../../lib/engine/pipeline.ts';
+import type { InputFile } from '../../lib/engine/types.ts';
 import { newestMatch } from '../../lib/engine/glob.ts';
 import { readObservationsCsv } from './data.ts';
 import { PARAM_NAMES, PRIOR_BOX, integrate, logLikelihood } from './oscillator.ts';
@@ -8,7 +9,8 @@ import { PARAM_NAMES, PRIOR_BOX, integrate, logLikelihood } from './oscillator.t
 /**
  * The built-in `demo` pipeline: infer the frequency, damping and amplitude of a damped oscillator
  * from noisy observations. simulate (or load the newest file matching `dataGlob`) → N Metropolis
- * chains as a fan-out, each long enough to checkpoint → summarise the chains (R̂, means, truth).
+ * chains as a fan-out, each long enough to checkpoint, and nested sampling (evidence) in parallel
+ * → summarise the chains (R̂, means, truth) → compare the MCMC and nested-sampling posteriors.
  * 10–30 s of real work on 2 cores with the defaults; it exercises every engine feature.
  */
 const schema = z
@@ -32,6 +34,12 @@ const schema = z
     initDraws: z.number().int().min(1).default(300),
     substeps: z.number().int().min(10).max(1_000_000).default(5000),
     concurrency: z.number().int().min(1).max(64).default(2),
+    /** Also run nested sampling with a learned likelihood (tfjs network) and compare it with the exact one. */
+    learnedLikelihood: z.boolean().default(false),
+    /** True-likelihood calls before the network is first trained (learned-likelihood stage). */
+    warmupCalls: z.number().int().min(100).default(2000),
+    /** Live points of the nested-sampling stage. */
+    nlive: z.number().int().min(10).max(100_000).default(400),
     checkpointSeconds: z.number().positive().default(2),
     /** The run fails (non-retryably) when any parameter's R̂ exceeds this. */
     maxRhat: z.number().min(1).default(1.1),
@@ -51,49 +59,8 @@ export const demo: PipelineDefinition<typeof schema> = {
     return [{ key: 'dataGlob', path: path ?? c.dataGlob }];
   },
   stages: (c, inputs): StageDefinition[] => [
-    c.dataGlob
-      ? { name: 'data', activity: 'simulate', params: { simulator: 'observed-file', path: inputs[0]!.path, sha256: inputs[0]!.sha256 } }
-      : {
-          name: 'data',
-          activity: 'simulate',
-          params: { simulator: 'oscillator', observations: c.observations, duration: c.duration, noise: c.noise, truth: c.truth },
-        },
-    {
-      name: 'chains',
-      activity: 'mcmc',
-      dependsOn: ['data'],
-      params: {
-        problem: 'oscillator',
-        noise: c.noise,
-        substeps: c.substeps,
-        steps: c.steps,
-        burnIn: c.burnIn,
-        initDraws: c.initDraws,
-        stepSize: c.stepSize,
-        truth: c.dataGlob ? null : c.truth,
-      },
-      fanOut: { param: 'chain', values: Array.from({ length: c.chains }, (_, i) => i), concurrency: c.concurrency },
-      heartbeatTimeoutMs: 10_000,
-      checkpointMs: c.checkpointSeconds * 1000,
-    },
-    {
-      // Independent chains must agree: chain 0 against chain 1 after burn-in (BC → 1, C2ST → 0.5).
-      name: 'chain-agreement',
-      activity: 'comparePosteriors',
-      dependsOn: ['chains'],
-      params: {
-        reference: { stage: 'chains', output: 'samples', branch: 0, skipRows: c.burnIn },
-        other: { stage: 'chains', output: 'samples', branch: 1, skipRows: c.burnIn },
-        parameters: [...PARAM_NAMES],
-        c2st: true,
-      },
-    },
-    {
-      name: 'summary',
-      activity: 'summarizeChains',
-      dependsOn: ['chains'],
-      params: { burnIn: c.burnIn, maxRhat: c.maxRhat, truth: c.dataGlob ? null : c.truth },
-    },
+    ...baseStages(c, inputs),
+    ...(c.learnedLikelihood ? learnedLikelihoodStages(c) : []),
   ],
   simulators: {
     oscillator: (p, rng) => {
@@ -128,3 +95,93 @@ export const demo: PipelineDefinition<typeof schema> = {
     },
   },
 };
+
+function baseStages(c: DemoConfig, inputs: InputFile[]): StageDefinition[] {
+  return [
+    c.dataGlob
+      ? { name: 'data', activity: 'simulate', params: { simulator: 'observed-file', path: inputs[0]!.path, sha256: inputs[0]!.sha256 } }
+      : {
+          name: 'data',
+          activity: 'simulate',
+          params: { simulator: 'oscillator', observations: c.observations, duration: c.duration, noise: c.noise, truth: c.truth },
+        },
+    {
+      name: 'chains',
+      activity: 'mcmc',
+      dependsOn: ['data'],
+      params: {
+        problem: 'oscillator',
+        noise: c.noise,
+        substeps: c.substeps,
+        steps: c.steps,
+        burnIn: c.burnIn,
+        initDraws: c.initDraws,
+        stepSize: c.stepSize,
+        truth: c.dataGlob ? null : c.truth,
+      },
+      fanOut: { param: 'chain', values: Array.from({ length: c.chains }, (_, i) => i), concurrency: c.concurrency },
+      heartbeatTimeoutMs: 10_000,
+      checkpointMs: c.checkpointSeconds * 1000,
+    },
+    {
+      // The evidence, and an independent posterior to cross-check the chains against.
+      name: 'nested',
+      activity: 'nestedSampling',
+      dependsOn: ['data'],
+      params: { problem: 'oscillator', noise: c.noise, substeps: c.substeps, nlive: c.nlive, truth: c.dataGlob ? null : c.truth },
+      heartbeatTimeoutMs: 10_000,
+      checkpointMs: c.checkpointSeconds * 1000,
+    },
+    {
+      name: 'summary',
+      activity: 'summarizeChains',
+      dependsOn: ['chains'],
+      params: { burnIn: c.burnIn, maxRhat: c.maxRhat, truth: c.dataGlob ? null : c.truth },
+    },
+    {
+      // Two samplers, one posterior: the pooled chains against nested sampling (BC → 1, C2ST → 0.5).
+      name: 'compare',
+      activity: 'comparePosteriors',
+      dependsOn: ['summary', 'nested'],
+      params: {
+        reference: { stage: 'summary', output: 'posterior_samples' },
+        other: { stage: 'nested', output: 'posterior_samples' },
+        parameters: [...PARAM_NAMES],
+        c2st: true,
+      },
+    },
+  ];
+}
+
+/** Nested sampling with the learned likelihood, compared with the exact-likelihood run. */
+function learnedLikelihoodStages(c: DemoConfig): StageDefinition[] {
+  return [
+    {
+      name: 'nested-learned',
+      activity: 'neuralLikelihood',
+      dependsOn: ['data'],
+      params: {
+        mode: 'ns-learned',
+        problem: 'oscillator',
+        noise: c.noise,
+        substeps: c.substeps,
+        nlive: c.nlive,
+        truth: c.dataGlob ? null : c.truth,
+        learned: { warmupCalls: c.warmupCalls },
+      },
+      heartbeatTimeoutMs: 60_000,
+      checkpointMs: c.checkpointSeconds * 1000,
+    },
+    {
+      name: 'compare-learned',
+      activity: 'comparePosteriors',
+      dependsOn: ['nested', 'nested-learned'],
+      params: {
+        reference: { stage: 'nested', output: 'posterior_samples' },
+        other: { stage: 'nested-learned', output: 'posterior_samples' },
+        parameters: [...PARAM_NAMES],
+        c2st: true,
+      },
+    },
+  ];
+}

@@ -24,19 +24,21 @@ function writeConfig(name: string, text: string): string {
 }
 
 test('`sciflow run demo --json` on the embedded server: one command runs everything and prints the run', async () => {
-  const config = writeConfig('small.yaml', 'pipeline: demo\nobservations: 40\nsteps: 1500\nburnIn: 300\nsubsteps: 300\nchains: 2\n');
+  const config = writeConfig('small.yaml', 'pipeline: demo\nobservations: 40\nsteps: 1500\nburnIn: 300\nsubsteps: 300\nchains: 2\nnlive: 100\n');
   const result = await sciflow(['run', 'demo', '-c', config, '--run-id', 'cli-run', '--json'], env.env);
   assert.equal(result.code, 0, result.stderr);
   const view = JSON.parse(result.stdout);
   assert.equal(view.runId, 'cli-run');
   assert.equal(view.status, 'completed');
-  assert.deepEqual(view.stages.map((s: { name: string }) => s.name), ['data', 'chains', 'chain-agreement', 'summary']);
+  assert.deepEqual(view.stages.map((s: { name: string }) => s.name), ['data', 'chains', 'nested', 'summary', 'compare']);
   for (const s of view.stages) assert.equal(typeof s.durationMs, 'number');
 
   const status = JSON.parse((await sciflow(['status', 'cli-run', '--json'], env.env)).stdout);
   assert.equal(status.status, 'completed');
   const results = JSON.parse((await sciflow(['results', 'cli-run', '--json'], env.env)).stdout);
-  assert.deepEqual(results.results[0].rows.map((r: { parameter: string }) => r.parameter), ['omega', 'gamma', 'amplitude']);
+  const posterior = results.results.find((t: { name: string }) => t.name === 'posterior');
+  assert.deepEqual(posterior.rows.map((r: { parameter: string }) => r.parameter), ['omega', 'gamma', 'amplitude']);
+  assert.deepEqual(results.results.map((t: { stage: string; name: string }) => `${t.stage}:${t.name}`), ['nested:evidence', 'summary:posterior', 'compare:comparison']);
   const list = JSON.parse((await sciflow(['list', '--json'], env.env)).stdout);
   assert.ok(list.some((r: { runId: string }) => r.runId === 'cli-run'));
 

@@ -8,7 +8,7 @@ import { sciflow } from '../support/cli.ts';
 import { startTestEnvironment, type TestEnvironment } from '../support/temporal.ts';
 
 let env: TestEnvironment;
-const SMALL = ['--set', 'observations=40', '--set', 'substeps=300', '--set', 'chains=2', '--set', 'initDraws=100'];
+const SMALL = ['--set', 'observations=40', '--set', 'substeps=300', '--set', 'chains=2', '--set', 'initDraws=100', '--set', 'nlive=100'];
 
 before(async () => {
   env = await startTestEnvironment();
@@ -54,10 +54,14 @@ test('sciflow query: stage timings and cache hits per run over time, as CSV; bad
   const lines = r.stdout.trim().split('\n');
   assert.equal(lines[0], 'run_id,created_at,stage,cached,duration_ms');
   assert.deepEqual(lines.slice(1).map((l) => l.split(',')[0]), ['mixed', 'unmixed']);
-  const samples = JSON.parse((await sciflow(['query', 'SELECT run_id, count(*) AS n, avg(omega) AS omega FROM samples GROUP BY run_id ORDER BY run_id', '--json'], env.env)).stdout);
+  const samples = JSON.parse((await sciflow(['query', "SELECT run_id, count(*) AS n, avg(omega) AS omega FROM samples WHERE stage = 'summary' GROUP BY run_id ORDER BY run_id", '--json'], env.env)).stdout);
   assert.equal(samples[0].run_id, 'mixed');
   assert.equal(Number(samples[0].n), 2 * (3000 - 500));
   assert.ok(Math.abs(samples[0].omega - 1.7) < 0.05);
+  const logZ = JSON.parse((await sciflow(['query', "SELECT r.pipeline, r.created_at, m.value AS logZ FROM runs r JOIN metrics m USING (run_id) WHERE m.metric = 'logZ' ORDER BY r.created_at", '--json'], env.env)).stdout);
+  assert.equal(logZ.length, 2, 'logZ per pipeline over time: one per run');
+  const evidence = await new RunStore(env.storeRoot).readManifest('mixed');
+  assert.equal(logZ[0].logZ, evidence!.stages.find((s) => s.name === 'nested')!.summary![0]!.logZ);
   const bad = await sciflow(['query', 'SELECT nope FROM runs'], env.env);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /^sciflow: query: .*nope/);
@@ -69,7 +73,7 @@ test('sciflow export writes every artifact as CSV and JSON that match the stored
     const r = await sciflow(['export', 'mixed', '--format', format, '--out', out, '--json'], env.env);
     assert.equal(r.code, 0, r.stderr);
     const files = JSON.parse(r.stdout).files as string[];
-    assert.equal(files.length, 1 + 2 + 1 + 2);
+    assert.equal(files.length, 1 + 2 + 2 + 2 + 1);
     assert.ok(readdirSync(out).includes('manifest.json'));
     if (format === 'csv') {
       const csv = readFileSync(join(out, 'summary-posterior.csv'), 'utf8').trim().split('\n');

@@ -8,23 +8,17 @@ import { sha256 } from '../../lib/store/hash.ts';
 import { RunStore } from '../../lib/store/run-store.ts';
 import { getPipeline } from '../../pipelines/index.ts';
 import { describeRun, submitRun, waitForRun } from '../../temporal/runs.ts';
-import { createWorker } from '../../temporal/worker.ts';
-import { scheduledActivities, startTestEnvironment, type TestEnvironment } from '../support/temporal.ts';
+import { scheduledActivities, startInProcessWorker, startTestEnvironment, type TestEnvironment } from '../support/temporal.ts';
 
-const SMALL = ['observations=50', 'steps=1500', 'burnIn=300', 'substeps=300', 'chains=3'];
-const STAGE_ACTIVITIES = ['simulate', 'mcmc', 'comparePosteriors', 'summarizeChains'];
+const SMALL = ['observations=50', 'steps=1500', 'burnIn=300', 'substeps=300', 'chains=3', 'nlive=100'];
+const STAGE_ACTIVITIES = ['simulate', 'mcmc', 'nestedSampling', 'comparePosteriors', 'summarizeChains'];
 
 let env: TestEnvironment;
 let stopWorker: () => Promise<void>;
 
 before(async () => {
   env = await startTestEnvironment();
-  const worker = await createWorker(env.target);
-  const running = worker.run();
-  stopWorker = async () => {
-    worker.shutdown();
-    await running;
-  };
+  stopWorker = await startInProcessWorker(env);
 });
 
 after(async () => {
@@ -44,13 +38,14 @@ test('a submitted run completes; the manifest and every Parquet artifact verify 
   assert.deepEqual(view.stages.map((s) => [s.name, s.status, s.cached]), [
     ['data', 'completed', false],
     ['chains', 'completed', false],
-    ['chain-agreement', 'completed', false],
+    ['nested', 'completed', false],
     ['summary', 'completed', false],
+    ['compare', 'completed', false],
   ]);
   const store = new RunStore(env.storeRoot);
   const manifest = (await store.readManifest('first'))!;
   const refs = manifest.stages.flatMap((s) => s.outputs!.branches.flatMap((b) => Object.values(b)));
-  assert.equal(refs.length, 1 + 3 + 1 + 2, 'observations, 3 chains, chain comparison, posterior table + pooled samples');
+  assert.equal(refs.length, 1 + 3 + 2 + 2 + 1, 'observations, 3 chains, nested samples + evidence, posterior table + pooled samples, comparison');
   const duck = await (await DuckDBInstance.create()).connect();
   for (const ref of refs) {
     const bytes = await readFile(store.resolveUri(ref.uri));
@@ -64,7 +59,7 @@ test('a submitted run completes; the manifest and every Parquet artifact verify 
     }
   }
   // The demo's posterior must find the injected oscillator: every parameter within 4σ of the truth.
-  const posterior = await store.get(manifest.stages.at(-1)!.outputs!.branches[0]!.posterior!);
+  const posterior = await store.get(manifest.stages.find((s) => s.name === 'summary')!.outputs!.branches[0]!.posterior!);
   const pulls = posterior.getChild('pull')!.toArray() as Float64Array;
   for (const pull of pulls) assert.ok(Math.abs(pull) < 4, `pull ${pull}`);
 });
@@ -85,7 +80,7 @@ test('--rerun forces one stage; a corrupt cached artifact is a miss, never used'
   const store = new RunStore(env.storeRoot);
   const first = (await store.readManifest('first'))!;
   const rerun = await runDemo(SMALL, 'rerun-summary', { rerun: ['summary'] });
-  assert.deepEqual(rerun.stages.map((s) => s.cached), [true, true, true, false]);
+  assert.deepEqual(rerun.stages.map((s) => s.cached), [true, true, true, false, true], 'compare sees identical inputs again');
 
   // Corrupt the data artifact: the next run must recompute it (same seed ⇒ same bytes again).
   const dataRef = first.stages[0]!.outputs!.branches[0]!.observations!;
@@ -114,7 +109,7 @@ test('a stage failing non-retryably fails the run with its message; resume with 
   await submitRun(env.client, { pipeline: 'demo', config, storeRoot: env.storeRoot, runId: 'will-fail' });
   const resumed = await waitForRun(env.client, store, 'will-fail');
   assert.equal(resumed.status, 'completed');
-  assert.deepEqual(resumed.stages.map((s) => s.cached), [true, true, true, false]);
+  assert.deepEqual(resumed.stages.map((s) => s.cached), [true, true, true, false, false]);
   const again = (await store.readManifest('will-fail'))!;
   assert.equal(again.executions, 2);
   assert.equal((await describeRun(env.client, store, 'will-fail')).status, 'completed');

@@ -5,21 +5,15 @@ import { join } from 'node:path';
 import { RunStore } from '../../lib/store/run-store.ts';
 import { Rng } from '../../lib/random.ts';
 import { closedForm } from '../../pipelines/demo/oscillator.ts';
-import { createWorker } from '../../temporal/worker.ts';
 import { sciflow } from '../support/cli.ts';
-import { startTestEnvironment, type TestEnvironment } from '../support/temporal.ts';
+import { startInProcessWorker, startTestEnvironment, type TestEnvironment } from '../support/temporal.ts';
 
 let env: TestEnvironment;
 let stopWorker: () => Promise<void>;
 
 before(async () => {
   env = await startTestEnvironment();
-  const worker = await createWorker(env.target);
-  const running = worker.run();
-  stopWorker = async () => {
-    worker.shutdown();
-    await running;
-  };
+  stopWorker = await startInProcessWorker(env);
 });
 
 after(async () => {
@@ -59,7 +53,7 @@ test('a schedule starts runs by itself; unchanged data hits the cache, a new fil
   mkdirSync(data);
   writeObservations(join(data, 'run-001.csv'), 1, 1_700_000_000);
   const config = join(env.dir, 'reanalysis.yaml');
-  writeFileSync(config, `dataGlob: ${data}/run-*.csv\nsteps: 1200\nburnIn: 200\nsubsteps: 300\nchains: 2\ninitDraws: 100\n`);
+  writeFileSync(config, `dataGlob: ${data}/run-*.csv\nsteps: 1200\nburnIn: 200\nsubsteps: 300\nchains: 2\ninitDraws: 100\nnlive: 100\n`);
 
   const created = await sciflow(['schedule', 'create', 'reanalysis', 'demo', '-c', config, '--every', '3s', '--overlap', 'skip'], env.env);
   assert.equal(created.code, 0, created.stderr);

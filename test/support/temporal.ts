@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { connectClient, resolveTarget, type TemporalTarget } from '../../temporal/connection.ts';
 import { ensureDevServer, stopDevServer } from '../../temporal/dev-server.ts';
+import { createWorker } from '../../temporal/worker.ts';
 
 /**
  * A real Temporal dev server (the official CLI, never a mock) in a throw-away state folder, plus a
@@ -46,4 +47,14 @@ export async function scheduledActivities(client: Client, workflowId: string): P
   return (history.events ?? [])
     .map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name)
     .filter((n): n is string => Boolean(n));
+}
+
+/** A sciflow worker in the test process (it sees pipelines the test registered); returns its stop. */
+export async function startInProcessWorker(env: TestEnvironment): Promise<() => Promise<void>> {
+  const worker = await createWorker(env.target);
+  const running = worker.run();
+  return async () => {
+    worker.shutdown();
+    await running;
+  };
 }

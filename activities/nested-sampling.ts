@@ -1,0 +1,115 @@
+import { UserError } from '../lib/engine/errors.ts';
+import type { InferenceProblem } from '../lib/engine/pipeline.ts';
+import type { Json } from '../lib/engine/types.ts';
+import { NestedSampler, type BatchLogLikelihood, type NestedCheckpoint, type NestedSamplerOptions } from '../lib/sampling/nested/index.ts';
+import { tableFromColumns } from '../lib/store/parquet.ts';
+import type { Checkpointer } from './checkpoint.ts';
+import { loadProblem } from './problem.ts';
+import { stageActivity, type StageContext } from './stage-runtime.ts';
+
+export interface NestedParams {
+  problem: string;
+  nlive?: number;
+  dlogz?: number;
+  bound?: NestedSamplerOptions['bound'];
+  proposal?: NestedSamplerOptions['proposal'];
+}
+
+/** Run slices of this length between heartbeats/checkpoint checks. */
+const SLICE_MS = 500;
+
+/** The true likelihood of a problem, timed, with NaN refused as a user error (a model bug, not bad luck). */
+export function timedLikelihood(problem: InferenceProblem, name: string): { logLikelihood: BatchLogLikelihood; seconds(): number } {
+  let ms = 0;
+  return {
+    logLikelihood: async (batch) => {
+      const t0 = performance.now();
+      const values = await problem.logLikelihood(batch);
+      ms += performance.now() - t0;
+      for (const v of values) if (Number.isNaN(v)) throw new UserError(`problem ${name}: log-likelihood is NaN`);
+      return values;
+    },
+    seconds: () => ms / 1000,
+  };
+}
+
+/**
+ * Drive a nested sampler to convergence in half-second slices: heartbeat between slices and, when
+ * due, checkpoint `save()` (the sampler's state plus whatever the caller keeps beside it). A retried
+ * attempt restores both and reproduces the uninterrupted run exactly. Writes `posterior_samples`
+ * (parameters, weight, logL) and `evidence` (one row of `extra` + the sampler's numbers).
+ */
+export async function runNestedStage<Extra>(
+  ctx: StageContext<NestedParams>,
+  problem: InferenceProblem,
+  logLikelihood: BatchLogLikelihood,
+  checkpointer: Checkpointer<{ sampler: NestedCheckpoint; extra: Extra }>,
+  saved: NestedCheckpoint | undefined,
+  saveExtra: () => Extra,
+  extraSummary: () => { counts: { [key: string]: number }; timings: { [key: string]: number } },
+): Promise<{ [key: string]: Json }> {
+  const started = Date.now();
+  const nested = { ndim: problem.paramNames.length, paramNames: problem.paramNames, priorTransform: problem.priorTransform, logLikelihood };
+  const sampler = saved
+    ? NestedSampler.restore(nested, saved)
+    : new NestedSampler(nested, {
+        seed: ctx.rng.nextUint32(),
+        ...(ctx.params.nlive && { nlive: ctx.params.nlive }),
+        ...(ctx.params.dlogz && { dlogz: ctx.params.dlogz }),
+        ...(ctx.params.bound && { bound: ctx.params.bound }),
+        ...(ctx.params.proposal && { proposal: ctx.params.proposal }),
+      });
+  for (;;) {
+    const sliceEnd = Date.now() + SLICE_MS;
+    const status = await sampler.run({ shouldStop: () => Date.now() > sliceEnd });
+    if (status.finished) break;
+    const p = sampler.progress();
+    const target = sampler.options.dlogz;
+    await checkpointer.tick(
+      {
+        // dlogz falls roughly exponentially towards its target: progress on a log scale.
+        fraction: Number.isFinite(p.dlogz) ? Math.min(0.99, Math.max(0, 1 - Math.log(p.dlogz / target) / Math.log(1e4 / target))) : 0,
+        message: `iteration ${p.iteration}  logZ ${p.logZ.toFixed(3)}  dlogz ${p.dlogz.toPrecision(3)}  calls ${p.ncall}`,
+        metrics: { iteration: p.iteration, logZ: p.logZ, dlogz: p.dlogz, ncall: p.ncall },
+      },
+      () => ({ sampler: sampler.checkpoint(), extra: saveExtra() }),
+    );
+  }
+  const result = sampler.result();
+  const maxLogW = Math.max(...result.samples.logWeight);
+  const weights = result.samples.logWeight.map((w) => Math.exp(w - maxLogW));
+  const total = weights.reduce((a, b) => a + b, 0);
+  const columns: Record<string, Float64Array> = {};
+  problem.paramNames.forEach((name, d) => (columns[name] = Float64Array.from(result.samples.theta, (t) => t[d]!)));
+  columns.weight = Float64Array.from(weights, (w) => w / total);
+  columns.logL = Float64Array.from(result.samples.logL);
+  await ctx.write('posterior_samples', tableFromColumns(columns));
+  const { counts, timings } = extraSummary();
+  const evidence = {
+    logZ: result.logZ,
+    logZerr: result.logZerr,
+    H: result.information,
+    ncall: result.ncall,
+    niter: result.niter,
+    nlive: result.nlive,
+    ess: result.ess,
+    efficiency: result.efficiency,
+    ...counts,
+  };
+  // Artifacts hold only what the seed determines, so identical work gives identical bytes and
+  // downstream cache keys; wall times go to the manifest (and the `metrics` query table).
+  await ctx.write('evidence', tableFromColumns(Object.fromEntries(Object.entries(evidence).map(([k, v]) => [k, [v]]))));
+  return { ...evidence, wall_s: (Date.now() - started) / 1000, ...timings };
+}
+
+/**
+ * Nested sampling on a pipeline's inference problem (lib/sampling/nested): the evidence with its
+ * error and the weighted posterior.
+ */
+export const nestedSampling = stageActivity<NestedParams>(async (ctx) => {
+  const problem = await loadProblem(ctx);
+  const truth = timedLikelihood(problem, ctx.params.problem);
+  const checkpointer = ctx.checkpointer<{ sampler: NestedCheckpoint; extra: null }>();
+  const saved = await checkpointer.restore();
+  return runNestedStage(ctx, problem, truth.logLikelihood, checkpointer, saved?.sampler, () => null, () => ({ counts: {}, timings: { likelihood_s: truth.seconds() } }));
+});

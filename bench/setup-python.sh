@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Creates bench/.venv (gitignored) with the peer nested samplers used by bench/nested-sampling.ts.
+# Python is for these side-by-side comparisons only; sciflow itself and its tests never need it.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+venv="$here/.venv"
+python3 -m venv "$venv"
+"$venv/bin/pip" install --quiet --upgrade pip
+"$venv/bin/pip" install --quiet \
+  numpy==2.4.6 \
+  scipy==1.17.1 \
+  dynesty==3.1.0 \
+  ultranest==4.6.3
+"$venv/bin/python" -c 'import dynesty, ultranest, numpy; print("dynesty", dynesty.__version__, "ultranest", ultranest.__version__, "numpy", numpy.__version__)'

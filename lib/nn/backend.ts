@@ -1,0 +1,122 @@
+/**
+ * Chooses the TensorFlow.js backend that every neural component runs on.
+ *
+ * Preference order: `tensorflow-gpu` (@tensorflow/tfjs-node-gpu, only when a GPU is usable) →
+ * `tensorflow` (@tensorflow/tfjs-node) → `wasm` (@tensorflow/tfjs-backend-wasm) → `cpu` (pure JS).
+ * The two native packages are optional dependencies whose install downloads libtensorflow, so they
+ * are routinely absent; absence is a normal fallback, not an error. `SCIFLOW_TF_BACKEND` forces one
+ * candidate by name, and then its absence *is* an error (a user asked for it explicitly).
+ *
+ * The returned {@link BackendChoice} is meant for the run manifest: numbers from different backends
+ * differ in the last float32 bits, so a manifest must say which one produced them.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs';
+
+export const BACKEND_CANDIDATES = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export type BackendCandidate = (typeof BACKEND_CANDIDATES)[number];
+
+export interface BackendChoice {
+  /** Name tfjs knows the backend by (`tf.getBackend()`): 'tensorflow', 'wasm' or 'cpu'. */
+  backend: string;
+  /** npm package that provides it. */
+  package: string;
+  /** One line on why this one was chosen (what was forced, or what was tried and skipped). */
+  reason: string;
+}
+
+export interface BackendSelectionOptions {
+  /** Environment to read `SCIFLOW_TF_BACKEND` from (default `process.env`). */
+  env?: Record<string, string | undefined>;
+  /** Loads a package by name; injectable so tests can simulate installed or missing packages. */
+  loadPackage?: (name: string) => Promise<unknown>;
+  /** Whether a CUDA GPU is visible to this process. */
+  gpuAvailable?: () => boolean;
+}
+
+interface CandidateInfo {
+  backend: string;
+  package: string;
+}
+
+const CANDIDATES: Record<BackendCandidate, CandidateInfo> = {
+  'tensorflow-gpu': { backend: 'tensorflow', package: '@tensorflow/tfjs-node-gpu' },
+  tensorflow: { backend: 'tensorflow', package: '@tensorflow/tfjs-node' },
+  wasm: { backend: 'wasm', package: '@tensorflow/tfjs-backend-wasm' },
+  cpu: { backend: 'cpu', package: '@tensorflow/tfjs-backend-cpu' },
+};
+
+/** A GPU counts as visible when the NVIDIA driver lists one and CUDA_VISIBLE_DEVICES does not hide it. */
+export function nvidiaGpuVisible(env: Record<string, string | undefined> = process.env): boolean {
+  const visible = env.CUDA_VISIBLE_DEVICES;
+  if (visible !== undefined && (visible.trim() === '' || visible.trim() === '-1')) return false;
+  const gpus = '/proc/driver/nvidia/gpus';
+  return (existsSync(gpus) && readdirSync(gpus).length > 0) || existsSync('/dev/nvidia0');
+}
+
+const importPackage = (name: string): Promise<unknown> => import(name);
+
+/** Loads the package behind one candidate and activates it; throws with the cause when it cannot. */
+async function activate(
+  candidate: BackendCandidate,
+  loadPackage: (name: string) => Promise<unknown>,
+): Promise<void> {
+  const info = CANDIDATES[candidate];
+  // The cpu backend ships inside @tensorflow/tfjs itself; the others register on import.
+  if (candidate !== 'cpu') await loadPackage(info.package);
+  if (!(await tf.setBackend(info.backend))) {
+    throw new Error(`tfjs could not initialise the '${info.backend}' backend`);
+  }
+  await tf.ready();
+}
+
+const errorLine = (error: unknown): string =>
+  (error instanceof Error ? error.message : String(error)).split('\n')[0];
+
+/**
+ * Activates the best available backend (or the one `SCIFLOW_TF_BACKEND` names) and says which.
+ * Safe to call repeatedly; Node caches the imports, so later calls are cheap.
+ */
+export async function selectBackend(options: BackendSelectionOptions = {}): Promise<BackendChoice> {
+  const env = options.env ?? process.env;
+  const loadPackage = options.loadPackage ?? importPackage;
+  const gpuAvailable = options.gpuAvailable ?? (() => nvidiaGpuVisible(env));
+
+  const forced = env.SCIFLOW_TF_BACKEND?.trim();
+  if (forced) {
+    if (!(BACKEND_CANDIDATES as readonly string[]).includes(forced)) {
+      throw new Error(
+        `SCIFLOW_TF_BACKEND='${forced}' is not one of ${BACKEND_CANDIDATES.join(', ')}`,
+      );
+    }
+    const candidate = forced as BackendCandidate;
+    if (candidate === 'tensorflow-gpu' && !gpuAvailable()) {
+      throw new Error(`SCIFLOW_TF_BACKEND=tensorflow-gpu but no GPU is visible to this process`);
+    }
+    try {
+      await activate(candidate, loadPackage);
+    } catch (error) {
+      throw new Error(
+        `SCIFLOW_TF_BACKEND=${candidate} but ${CANDIDATES[candidate].package} is unavailable: ${errorLine(error)}`,
+      );
+    }
+    return { ...CANDIDATES[candidate], reason: `forced by SCIFLOW_TF_BACKEND=${candidate}` };
+  }
+
+  const skipped: string[] = [];
+  for (const candidate of BACKEND_CANDIDATES) {
+    if (candidate === 'tensorflow-gpu' && !gpuAvailable()) {
+      skipped.push('tensorflow-gpu: no GPU visible');
+      continue;
+    }
+    try {
+      await activate(candidate, loadPackage);
+      const reason = skipped.length === 0 ? 'first choice' : `fallback (${skipped.join('; ')})`;
+      return { ...CANDIDATES[candidate], reason };
+    } catch (error) {
+      skipped.push(`${candidate}: ${errorLine(error)}`);
+    }
+  }
+  // Unreachable in practice: the cpu backend is part of @tensorflow/tfjs.
+  throw new Error(`no TensorFlow.js backend could be initialised (${skipped.join('; ')})`);
+}

@@ -1,0 +1,69 @@
+/**
+ * Turns the dead points and the final live points into the run's evidence and weighted posterior.
+ */
+import { Rng } from '../../random.ts';
+import { kishEss } from '../../stats/weighted.ts';
+import { normaliseLogWeights, systematicResample } from '../weights.ts';
+import { addDeadPoint, liveLogVolumes, type EvidenceState } from './evidence.ts';
+import type { NestedResult, StopReason } from './types.ts';
+
+export interface RunRecord {
+  evidence: EvidenceState;
+  nlive: number;
+  ndim: number;
+  seed: number;
+  deadTheta: Float64Array;
+  deadLogL: Float64Array;
+  deadLogWeight: Float64Array;
+  liveTheta: Float64Array;
+  liveLogL: Float64Array;
+  ncall: number;
+  niter: number;
+  stopReason: StopReason;
+  paramNames: string[];
+}
+
+/**
+ * Adds the live points in ascending ln L, each with its share of the remaining volume (see
+ * liveLogVolumes), then derives ln Z ± √(H/N), the Kish ESS and an equal-weight resample. The
+ * resampling uses its own stream derived from the seed, so calling this never perturbs the run.
+ */
+export function assembleResult(run: RunRecord): NestedResult {
+  const { nlive, ndim: d } = run;
+  const evidence = { ...run.evidence };
+  const order = Array.from(run.liveLogL.keys()).sort((a, b) => run.liveLogL[a] - run.liveLogL[b] || a - b);
+  const logVolumes = liveLogVolumes(evidence.logVolume, nlive);
+
+  const nDead = run.deadLogL.length;
+  const theta: number[][] = [];
+  const logWeight: number[] = [];
+  const logL: number[] = [];
+  for (let i = 0; i < nDead; i++) {
+    theta.push(Array.from(run.deadTheta.subarray(i * d, (i + 1) * d)));
+    logWeight.push(run.deadLogWeight[i]);
+    logL.push(run.deadLogL[i]);
+  }
+  order.forEach((j, k) => {
+    logWeight.push(addDeadPoint(evidence, run.liveLogL[j], logVolumes[k]));
+    theta.push(Array.from(run.liveTheta.subarray(j * d, (j + 1) * d)));
+    logL.push(run.liveLogL[j]);
+  });
+
+  const weights = normaliseLogWeights(logWeight);
+  const resampleRng = Rng.fromSeed(run.seed).fork(0x5eed);
+  const equalWeight = systematicResample(weights, theta.length, resampleRng).map((i) => theta[i]);
+  return {
+    logZ: evidence.logZ,
+    logZerr: Math.sqrt(Math.max(evidence.h, 0) / nlive),
+    information: evidence.h,
+    ncall: run.ncall,
+    niter: run.niter,
+    nlive,
+    efficiency: run.ncall > 0 ? run.niter / run.ncall : 0,
+    ess: kishEss(weights),
+    stopReason: run.stopReason,
+    paramNames: run.paramNames,
+    samples: { theta, logWeight, logL },
+    equalWeight,
+  };
+}

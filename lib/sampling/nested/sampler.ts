@@ -1,0 +1,349 @@
+/**
+ * Static nested sampling (Skilling 2006) with N live points.
+ *
+ * Each iteration removes the live point with the lowest likelihood L*, records it as a dead point
+ * at enclosed prior volume Xᵢ = e^{−i/N}, and replaces it with a new point drawn from the prior
+ * restricted to L > L* (see proposals/). The bound around the live points is rebuilt every
+ * `boundUpdateInterval·N` iterations. The run stops when ln(Z + L_max·X) − ln Z < dlogz, and the
+ * final live points are then added to the evidence and the posterior (see result.ts).
+ *
+ * The sampler is a plain object that advances one iteration at a time, so a caller can pause it
+ * between iterations, take a JSON checkpoint, and later restore it to continue bit-for-bit.
+ */
+import { Rng } from '../../random.ts';
+import { decodeFloat, decodeFloats, encodeFloat, encodeFloats } from '../json-floats.ts';
+import { GrowableFloat64 } from '../growable.ts';
+import { boundFromJson, buildBound, UnitCube, type Bound } from './bound.ts';
+import { CandidateQueue, evaluateBatch, type Candidate } from './candidates.ts';
+import { addDeadPoint, emptyEvidence, remainingLogEvidence, type EvidenceState } from './evidence.ts';
+import type { ProposalContext } from './proposals/context.ts';
+import { proposeSlice } from './proposals/slice.ts';
+import { proposeUniform } from './proposals/uniform.ts';
+import { assembleResult } from './result.ts';
+import type {
+  NestedCheckpoint,
+  NestedProblem,
+  NestedProgress,
+  NestedResult,
+  NestedSamplerOptions,
+  PointsJson,
+  ResolvedOptions,
+  RunControls,
+  RunStatus,
+  StopReason,
+} from './types.ts';
+
+/** Fills in the documented defaults. */
+export function resolveOptions(ndim: number, options: NestedSamplerOptions): ResolvedOptions {
+  const nlive = options.nlive ?? 500;
+  if (!Number.isInteger(nlive) || nlive < 2 * ndim + 2) throw new Error(`nlive must be an integer ≥ 2·ndim + 2, got ${nlive}`);
+  const proposal = options.proposal ?? 'auto';
+  return {
+    nlive,
+    seed: options.seed ?? 1,
+    dlogz: options.dlogz ?? 1e-3 * (nlive - 1) + 0.01,
+    bound: options.bound ?? 'multi',
+    proposal: proposal === 'auto' ? (ndim <= 20 ? 'uniform' : 'slice') : proposal,
+    enlarge: options.enlarge ?? 'auto',
+    boundUpdateInterval: options.boundUpdateInterval ?? 0.2,
+    slices: options.slices ?? ndim + 3,
+    whitening: options.whitening ?? (ndim <= 10 ? 'covariance' : 'diagonal'),
+    parallelProposals: options.parallelProposals ?? Math.max(1, Math.round(nlive / 100)),
+    maxIterations: options.maxIterations ?? Infinity,
+    maxCalls: options.maxCalls ?? Infinity,
+  };
+}
+
+export class NestedSampler {
+  readonly options: ResolvedOptions;
+  private readonly d: number;
+  private rng: Rng;
+  private initialised = false;
+  private iteration = 0;
+  private ncall = 0;
+  private liveU: Float64Array;
+  private liveTheta: Float64Array;
+  private liveLogL: Float64Array;
+  private deadTheta = new GrowableFloat64();
+  private deadLogL = new GrowableFloat64();
+  private deadLogWeight = new GrowableFloat64();
+  private evidence: EvidenceState = emptyEvidence();
+  private bound: Bound;
+  private lastBoundIteration = 0;
+  private queue = new CandidateQueue();
+  /** Running mean of likelihood calls per iteration; sizes uniform-proposal batches. */
+  private callsPerIteration = 1;
+  private sliceTuning = { scale: 1 };
+  private stopReason: StopReason | null = null;
+  private maxLogL = -Infinity;
+
+  constructor(
+    readonly problem: NestedProblem,
+    options: NestedSamplerOptions = {},
+  ) {
+    if (!Number.isInteger(problem.ndim) || problem.ndim < 1) throw new Error(`ndim must be a positive integer, got ${problem.ndim}`);
+    this.d = problem.ndim;
+    this.options = resolveOptions(problem.ndim, options);
+    this.rng = Rng.fromSeed(this.options.seed);
+    const n = this.options.nlive;
+    this.liveU = new Float64Array(n * this.d);
+    this.liveTheta = new Float64Array(n * this.d);
+    this.liveLogL = new Float64Array(n);
+    this.bound = new UnitCube(this.d);
+  }
+
+  /** Rebuilds a sampler from `checkpoint()` output; continuing it gives the uninterrupted run's numbers. */
+  static restore(problem: NestedProblem, checkpoint: NestedCheckpoint): NestedSampler {
+    if (checkpoint.format !== 'sciflow.nested/1') throw new Error(`unknown checkpoint format ${String(checkpoint.format)}`);
+    if (checkpoint.ndim !== problem.ndim) throw new Error(`checkpoint has ndim ${checkpoint.ndim}, problem has ${problem.ndim}`);
+    const s = new NestedSampler(problem, checkpoint.options);
+    s.rng = Rng.fromState(checkpoint.rng);
+    s.initialised = checkpoint.initialised;
+    s.iteration = checkpoint.iteration;
+    s.ncall = checkpoint.ncall;
+    s.lastBoundIteration = checkpoint.lastBoundIteration;
+    s.callsPerIteration = checkpoint.callsPerIteration;
+    s.sliceTuning.scale = checkpoint.sliceScale;
+    s.evidence = {
+      logZ: decodeFloat(checkpoint.evidence.logZ),
+      h: checkpoint.evidence.h,
+      logVolume: checkpoint.evidence.logVolume,
+      logL: decodeFloat(checkpoint.evidence.logL),
+    };
+    s.liveU = decodeFloats(checkpoint.live.u ?? []);
+    s.liveTheta = decodeFloats(checkpoint.live.theta);
+    s.liveLogL = decodeFloats(checkpoint.live.logL);
+    for (const v of s.liveLogL) if (v > s.maxLogL) s.maxLogL = v;
+    s.deadTheta = GrowableFloat64.from(decodeFloats(checkpoint.dead.theta));
+    s.deadLogL = GrowableFloat64.from(decodeFloats(checkpoint.dead.logL));
+    s.deadLogWeight = GrowableFloat64.from(decodeFloats(checkpoint.dead.logWeight));
+    const qu = decodeFloats(checkpoint.queue.u ?? []);
+    const qt = decodeFloats(checkpoint.queue.theta);
+    const ql = decodeFloats(checkpoint.queue.logL);
+    const d = problem.ndim;
+    s.queue.push(Array.from(ql, (logL, i) => ({ u: qu.slice(i * d, i * d + d), theta: qt.slice(i * d, i * d + d), logL })));
+    s.bound = boundFromJson(checkpoint.bound, d);
+    return s;
+  }
+
+  /** The sampler's complete state as JSON-ready plain data. */
+  checkpoint(): NestedCheckpoint {
+    const queued = this.queue.toArray();
+    const flat = (pick: (c: Candidate) => Float64Array) => {
+      const out = new Float64Array(queued.length * this.d);
+      queued.forEach((c, i) => out.set(pick(c), i * this.d));
+      return out;
+    };
+    return {
+      format: 'sciflow.nested/1',
+      options: { ...this.options },
+      ndim: this.d,
+      rng: this.rng.state(),
+      initialised: this.initialised,
+      iteration: this.iteration,
+      ncall: this.ncall,
+      lastBoundIteration: this.lastBoundIteration,
+      callsPerIteration: this.callsPerIteration,
+      sliceScale: this.sliceTuning.scale,
+      evidence: {
+        logZ: encodeFloat(this.evidence.logZ),
+        h: this.evidence.h,
+        logVolume: this.evidence.logVolume,
+        logL: encodeFloat(this.evidence.logL),
+      },
+      live: this.pointsJson(this.liveU, this.liveTheta, this.liveLogL),
+      dead: {
+        theta: encodeFloats(this.deadTheta.view()),
+        logL: encodeFloats(this.deadLogL.view()),
+        logWeight: encodeFloats(this.deadLogWeight.view()),
+      },
+      queue: this.pointsJson(flat((c) => c.u), flat((c) => c.theta), queued.map((c) => c.logL)),
+      bound: this.bound.toJson(),
+    };
+  }
+
+  private pointsJson(u: ArrayLike<number>, theta: ArrayLike<number>, logL: ArrayLike<number>): PointsJson {
+    return { u: encodeFloats(u), theta: encodeFloats(theta), logL: encodeFloats(logL) };
+  }
+
+  progress(): NestedProgress {
+    return {
+      iteration: this.iteration,
+      ncall: this.ncall,
+      logZ: this.evidence.logZ,
+      logZerr: Math.sqrt(Math.max(this.evidence.h, 0) / this.options.nlive),
+      dlogz: this.initialised ? remainingLogEvidence(this.evidence, this.maxLiveLogL()) : Infinity,
+      efficiency: this.ncall > 0 ? this.iteration / this.ncall : 0,
+      nbound: this.bound.size,
+    };
+  }
+
+  /** True once a stopping rule has fired (further steps do nothing). */
+  get finished(): boolean {
+    return this.stopReason !== null && this.stopReason !== 'paused';
+  }
+
+  /** Advances at most `iterations` iterations. */
+  async step(iterations = 1): Promise<RunStatus> {
+    for (let i = 0; i < iterations; i++) {
+      const reason = await this.checkStop();
+      if (reason) return { finished: true, reason };
+      await this.iterate();
+    }
+    const reason = await this.checkStop();
+    return reason ? { finished: true, reason } : { finished: false, reason: 'paused' };
+  }
+
+  /**
+   * Iterates until a stopping rule fires or `controls.shouldStop()` asks for a pause (checked between
+   * iterations; the state is then consistent and can be checkpointed or run further).
+   */
+  async run(controls: RunControls = {}): Promise<RunStatus> {
+    const every = Math.max(1, Math.round(controls.progressEvery ?? this.options.nlive / 10));
+    let status: RunStatus = { finished: false, reason: 'paused' };
+    for (let sinceReport = 0; ; ) {
+      const reason = await this.checkStop();
+      if (reason) {
+        status = { finished: true, reason };
+        break;
+      }
+      if (controls.shouldStop?.()) break;
+      await this.iterate();
+      if (++sinceReport >= every) {
+        sinceReport = 0;
+        await controls.onProgress?.(this.progress());
+        // Let timers and I/O (heartbeats, cancellation) run even when the likelihood is synchronous.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+    }
+    await controls.onProgress?.(this.progress());
+    return status;
+  }
+
+  /** The evidence and posterior as if the run ended now (live points added); does not change state. */
+  result(): NestedResult {
+    if (!this.initialised) throw new Error('the sampler has not run yet');
+    return assembleResult({
+      evidence: this.evidence,
+      nlive: this.options.nlive,
+      ndim: this.d,
+      seed: this.options.seed,
+      deadTheta: this.deadTheta.view(),
+      deadLogL: this.deadLogL.view(),
+      deadLogWeight: this.deadLogWeight.view(),
+      liveTheta: this.liveTheta,
+      liveLogL: this.liveLogL,
+      ncall: this.ncall,
+      niter: this.iteration,
+      stopReason: this.stopReason ?? 'paused',
+      paramNames: this.problem.paramNames ?? Array.from({ length: this.d }, (_, k) => `x${k}`),
+    });
+  }
+
+  private async checkStop(): Promise<StopReason | null> {
+    if (!this.initialised) await this.initialise();
+    if (this.finished) return this.stopReason;
+    let reason: StopReason | null = null;
+    if (remainingLogEvidence(this.evidence, this.maxLiveLogL()) < this.options.dlogz) reason = 'converged';
+    else if (this.iteration >= this.options.maxIterations) reason = 'maxIterations';
+    else if (this.ncall >= this.options.maxCalls) reason = 'maxCalls';
+    this.stopReason = reason;
+    return reason;
+  }
+
+  private async initialise(): Promise<void> {
+    const { nlive } = this.options;
+    const us: Float64Array[] = [];
+    for (let i = 0; i < nlive; i++) us.push(new UnitCube(this.d).sampleInto(this.rng, new Float64Array(this.d)));
+    const points = await this.evaluate(us);
+    if (points.every((p) => p.logL === -Infinity)) throw new Error(`all ${nlive} initial live points have zero likelihood`);
+    points.forEach((p, i) => this.setLive(i, p));
+    this.initialised = true;
+  }
+
+  private async iterate(): Promise<void> {
+    const { nlive, bound: boundKind, boundUpdateInterval, enlarge } = this.options;
+    const worst = this.worstLive();
+    const threshold = this.liveLogL[worst];
+    if (this.iteration - this.lastBoundIteration >= Math.max(1, Math.round(boundUpdateInterval * nlive))) {
+      this.bound = buildBound(boundKind, this.liveU, this.d, -this.iteration / nlive, enlarge);
+      this.lastBoundIteration = this.iteration;
+    }
+    const callsBefore = this.ncall;
+    const replacement = await this.replacement(threshold, worst);
+
+    const logWeight = addDeadPoint(this.evidence, threshold, -(this.iteration + 1) / nlive);
+    this.deadTheta.append(this.liveTheta.subarray(worst * this.d, (worst + 1) * this.d));
+    this.deadLogL.push(threshold);
+    this.deadLogWeight.push(logWeight);
+    this.setLive(worst, replacement);
+    this.iteration++;
+    // An exponential average over ~N/10 iterations follows the efficiency as the bound tightens.
+    const alpha = Math.min(1, 10 / nlive);
+    this.callsPerIteration += alpha * (this.ncall - callsBefore - this.callsPerIteration);
+  }
+
+  /** The next point above the threshold: from the queue, else from a fresh batch of proposals. */
+  private async replacement(threshold: number, worst: number): Promise<Candidate> {
+    const ctx: ProposalContext = {
+      ndim: this.d,
+      rng: this.rng,
+      bound: this.bound,
+      threshold,
+      evaluate: (us) => this.evaluate(us),
+    };
+    const { proposal, parallelProposals, slices, whitening } = this.options;
+    for (;;) {
+      const next = this.queue.takeAbove(threshold);
+      if (next) return next;
+      if (proposal === 'uniform') {
+        const count = Math.max(1, Math.ceil(parallelProposals * this.callsPerIteration));
+        this.queue.push(await proposeUniform(ctx, count));
+      } else {
+        const starts = Array.from({ length: parallelProposals }, () => this.randomLiveAbove(threshold, worst));
+        this.queue.push(await proposeSlice(ctx, starts, slices, whitening, this.sliceTuning));
+      }
+    }
+  }
+
+  private randomLiveAbove(threshold: number, worst: number): Candidate {
+    let above = 0;
+    for (let i = 0; i < this.options.nlive; i++) if (this.liveLogL[i] > threshold) above++;
+    if (above === 0) throw new Error(`every live point has ln L = ${threshold}: the likelihood is flat here and nested sampling cannot proceed`);
+    for (;;) {
+      const i = this.rng.int(this.options.nlive);
+      if (i !== worst && this.liveLogL[i] > threshold) {
+        const d = this.d;
+        return {
+          u: this.liveU.slice(i * d, (i + 1) * d),
+          theta: this.liveTheta.slice(i * d, (i + 1) * d),
+          logL: this.liveLogL[i],
+        };
+      }
+    }
+  }
+
+  private async evaluate(us: Float64Array[]): Promise<Candidate[]> {
+    this.ncall += us.length;
+    return evaluateBatch(this.problem, us);
+  }
+
+  private setLive(i: number, p: Candidate): void {
+    this.liveU.set(p.u, i * this.d);
+    this.liveTheta.set(p.theta, i * this.d);
+    this.liveLogL[i] = p.logL;
+    if (p.logL > this.maxLogL) this.maxLogL = p.logL;
+  }
+
+  private worstLive(): number {
+    let worst = 0;
+    const l = this.liveLogL;
+    for (let i = 1; i < l.length; i++) if (l[i] < l[worst]) worst = i;
+    return worst;
+  }
+
+  /** The live maximum never decreases (only the minimum is removed), so it is tracked in setLive. */
+  private maxLiveLogL(): number {
+    return this.maxLogL;
+  }
+}

@@ -1,0 +1,153 @@
+/**
+ * The nested sampler's public types: the problem it solves, its options, what it reports.
+ */
+import type { RngState } from '../../random.ts';
+import type { JsonFloat } from '../json-floats.ts';
+import type { BoundJson, BoundKind } from './bound.ts';
+import type { EvidenceState } from './evidence.ts';
+import type { SliceWhitening } from './proposals/slice.ts';
+
+/** ln L for many points at once; −∞ is allowed (zero likelihood), NaN and +∞ are errors. */
+export type BatchLogLikelihood = (batch: number[][]) => ArrayLike<number> | Promise<ArrayLike<number>>;
+
+export interface NestedProblem {
+  ndim: number;
+  paramNames?: string[];
+  /** Maps a point of the unit cube [0,1]^ndim to parameters distributed as the prior (ndim values). */
+  priorTransform(u: number[]): number[];
+  /** Always called with a batch of parameter vectors; returns one ln L per point. */
+  logLikelihood: BatchLogLikelihood;
+}
+
+export type ProposalKind = 'auto' | 'uniform' | 'slice';
+
+export interface NestedSamplerOptions {
+  /** Number of live points N. Default 500. */
+  nlive?: number;
+  /** Seed of the only random stream used. Default 1. */
+  seed?: number;
+  /**
+   * Stop when the largest evidence still to come, ln(Z + L_max·X) − ln Z, falls below this.
+   * Default dynesty's 1e-3·(N − 1) + 0.01 (0.509 for N = 500).
+   */
+  dlogz?: number;
+  /** 'multi' ellipsoids (default), one ellipsoid ('single') or the unit cube ('none'). */
+  bound?: BoundKind;
+  /**
+   * How replacement points are drawn: 'uniform' inside the bound, or 'slice' (random-direction slice
+   * sampling whitened by the bound's ellipsoid). 'auto' (default): uniform for ndim ≤ 20, slice above
+   * (measured: uniform needs several times fewer calls up to d = 20, see bench/results).
+   */
+  proposal?: ProposalKind;
+  /**
+   * Volume factor by which every ellipsoid is enlarged, or 'auto' (default): per ellipsoid, from the
+   * dimension and the number of points it bounds (see autoEnlargement in bound.ts).
+   */
+  enlarge?: number | 'auto';
+  /** Rebuild the bound every this many iterations, as a fraction of N. Default 0.2. */
+  boundUpdateInterval?: number;
+  /** Slice steps per new point (slice proposal). Default ndim + 3 (dynesty's rslice default). */
+  slices?: number;
+  /**
+   * How slice directions are whitened: by the live points' full covariance ('covariance', default
+   * for ndim ≤ 10: follows strongly correlated posteriors) or their per-coordinate scales
+   * ('diagonal', default above: full whitening biases ln Z high in many dimensions, see
+   * proposals/slice.ts).
+   */
+  whitening?: SliceWhitening;
+  /**
+   * Replacement points proposed together: uniform proposals draw this many iterations' worth of
+   * candidates per likelihood batch; slice proposals advance this many chains in lock-step.
+   * Default max(1, round(N/100)).
+   */
+  parallelProposals?: number;
+  /** Hard limits; reaching one ends the run like convergence does. */
+  maxIterations?: number;
+  maxCalls?: number;
+}
+
+export type ResolvedOptions = Required<Omit<NestedSamplerOptions, 'proposal'>> & { proposal: 'uniform' | 'slice' };
+
+export interface NestedProgress {
+  iteration: number;
+  ncall: number;
+  logZ: number;
+  logZerr: number;
+  /** Current remaining-evidence statistic; the run stops when it drops below options.dlogz. */
+  dlogz: number;
+  /** Iterations per likelihood call so far. */
+  efficiency: number;
+  /** Number of ellipsoids in the current bound (0 for the cube). */
+  nbound: number;
+}
+
+export type StopReason = 'converged' | 'maxIterations' | 'maxCalls' | 'paused';
+
+export interface RunStatus {
+  /** True once a stopping rule fired; false when paused by shouldStop. */
+  finished: boolean;
+  reason: StopReason;
+}
+
+export interface RunControls {
+  /** Called every `progressEvery` iterations and once at the end of the call. */
+  onProgress?(progress: NestedProgress): void | Promise<void>;
+  /** Iterations between progress reports. Default N/10. */
+  progressEvery?: number;
+  /** Checked between iterations; returning true pauses the run (resume with run() or checkpoint()). */
+  shouldStop?(): boolean;
+}
+
+export interface NestedResult {
+  logZ: number;
+  /** √(H/N). */
+  logZerr: number;
+  /** Information H = KL(posterior ‖ prior) in nats. */
+  information: number;
+  ncall: number;
+  niter: number;
+  nlive: number;
+  /** niter / ncall. */
+  efficiency: number;
+  /** Kish effective sample size of the weighted posterior. */
+  ess: number;
+  stopReason: StopReason;
+  paramNames: string[];
+  /** Weighted posterior: dead points then the final live points. */
+  samples: {
+    theta: number[][];
+    logWeight: number[];
+    logL: number[];
+  };
+  /** Equal-weight posterior draws (systematic resampling, as many as weighted samples). */
+  equalWeight: number[][];
+}
+
+/** Everything needed to continue a run bit-for-bit; JSON-serialisable plain data (floats per json-floats.ts). */
+export interface NestedCheckpoint {
+  format: 'sciflow.nested/1';
+  options: ResolvedOptions;
+  ndim: number;
+  rng: RngState;
+  initialised: boolean;
+  iteration: number;
+  ncall: number;
+  lastBoundIteration: number;
+  callsPerIteration: number;
+  sliceScale: number;
+  evidence: { logZ: JsonFloat; h: number; logVolume: number; logL: JsonFloat };
+  /** Flat arrays, point-major: u and theta hold ndim values per point. */
+  live: PointsJson;
+  dead: PointsJson & { logWeight: JsonFloat[] };
+  /** Evaluated candidates not used yet (see candidates.ts). */
+  queue: PointsJson;
+  bound: BoundJson;
+}
+
+export interface PointsJson {
+  u?: JsonFloat[];
+  theta: JsonFloat[];
+  logL: JsonFloat[];
+}
+
+export type { EvidenceState };

@@ -1,0 +1,87 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { z } from 'zod';
+import type { PipelineDefinition, StageDefinition } from '../../lib/engine/pipeline.ts';
+import { Surrogate, type SerializedSurrogate } from '../../lib/nn/surrogate.ts';
+import { Rng } from '../../lib/random.ts';
+import { tableFromColumns } from '../../lib/store/parquet.ts';
+import { RunStore } from '../../lib/store/run-store.ts';
+import { registerPipeline } from '../../pipelines/index.ts';
+import { submitRun, waitForRun } from '../../temporal/runs.ts';
+import { startInProcessWorker, startTestEnvironment, type TestEnvironment } from '../support/temporal.ts';
+
+/** A smooth vector function of 3 parameters on 50 outputs: a Gaussian line on a continuum. */
+const GRID = Array.from({ length: 50 }, (_, i) => i / 49);
+const lineProfile = ([depth, centre, width]: number[]) =>
+  GRID.map((x) => 1 + 0.5 * x - (0.2 + 0.6 * depth!) * Math.exp(-0.5 * ((x - (0.2 + 0.6 * centre!)) / (0.05 + 0.1 * width!)) ** 2));
+
+const toySchema = z.object({ seed: z.number().default(7), rows: z.number().default(1500) }).strict();
+
+const toy: PipelineDefinition<typeof toySchema> = {
+  name: 'toy-surrogate',
+  description: 'train a surrogate of a known function (test pipeline)',
+  version: '1',
+  schema: toySchema,
+  stages: (c): StageDefinition[] => [
+    { name: 'training-set', activity: 'simulate', params: { simulator: 'profiles', rows: c.rows } },
+    {
+      name: 'surrogate',
+      activity: 'trainSurrogate',
+      dependsOn: ['training-set'],
+      params: {
+        training: { stage: 'training-set', output: 'observations' },
+        inputs: ['depth', 'centre', 'width'],
+        outputs: 'flux',
+        surrogate: { ensembleSize: 2, epochs: 80, hiddenUnits: [64, 64] },
+      },
+      heartbeatTimeoutMs: 60_000,
+    },
+  ],
+  simulators: {
+    profiles: (p, rng) => {
+      const thetas = Array.from({ length: Number(p.rows) }, () => [rng.uniform(), rng.uniform(), rng.uniform()]);
+      return tableFromColumns({
+        depth: thetas.map((t) => t[0]!),
+        centre: thetas.map((t) => t[1]!),
+        width: thetas.map((t) => t[2]!),
+        flux: thetas.map(lineProfile),
+      });
+    },
+  },
+};
+
+let env: TestEnvironment;
+let stopWorker: () => Promise<void>;
+
+before(async () => {
+  registerPipeline(toy as unknown as PipelineDefinition);
+  env = await startTestEnvironment();
+  stopWorker = await startInProcessWorker(env);
+});
+
+after(async () => {
+  await stopWorker?.();
+  await env?.close();
+});
+
+test('trainSurrogate: a stored surrogate that later code restores and that reproduces the function; losses, errors and backend recorded', async () => {
+  await submitRun(env.client, { pipeline: 'toy-surrogate', config: { seed: 7, rows: 1500 }, storeRoot: env.storeRoot, runId: 'toy' });
+  const store = new RunStore(env.storeRoot);
+  const view = await waitForRun(env.client, store, 'toy');
+  assert.equal(view.status, 'completed', view.error);
+  const manifest = (await store.readManifest('toy'))!;
+  assert.ok(['wasm', 'cpu', 'tensorflow'].includes(String(manifest.backend.surrogate)), JSON.stringify(manifest.backend));
+  const outputs = manifest.stages[1]!.outputs!.branches[0]!;
+  const losses = await store.get(outputs.losses!);
+  assert.ok(losses.numRows >= 2 * 10, 'per-epoch losses of both members');
+  assert.equal((await store.get(outputs.output_errors!)).numRows, 50);
+
+  const surrogate = Surrogate.restore(await store.getJson<SerializedSurrogate>(outputs.surrogate!));
+  const rng = Rng.fromSeed(99);
+  const fresh = Array.from({ length: 200 }, () => [rng.uniform(), rng.uniform(), rng.uniform()]);
+  const { mean } = surrogate.predict(fresh);
+  const relative = fresh.flatMap((theta, i) => lineProfile(theta).map((y, j) => Math.abs(mean[i]![j]! - y) / Math.abs(y))).sort((a, b) => a - b);
+  const median = relative[Math.floor(relative.length / 2)]!;
+  assert.ok(median < 0.02, `median relative error on fresh points ${median}`);
+  surrogate.dispose();
+});
