@@ -1,47 +1,71 @@
 import { UserError } from '../lib/engine/errors.ts';
+import { EnsembleSampler, type EnsembleCheckpoint } from '../lib/sampling/mcmc/index.ts';
 import { tableFromColumns } from '../lib/store/parquet.ts';
-import { advanceChain, startChain, type ChainState } from '../pipelines/demo/metropolis.ts';
 import { loadProblem } from './problem.ts';
 import { stageActivity } from './stage-runtime.ts';
 
 interface McmcParams {
   problem: string;
   steps: number;
-  burnIn: number;
+  walkers: number;
   initDraws: number;
-  stepSize: number;
   chain?: number;
 }
 
-/** Steps between progress reports / checkpoint checks: small enough for a timely heartbeat. */
-const BLOCK = 200;
+/** Run slices of this length between heartbeats/checkpoint checks. */
+const SLICE_MS = 500;
+/** Walkers start in a ball of this radius (unit-cube coordinates) around the best prior draw. */
+const START_BALL = 1e-3;
 
 /**
- * One MCMC chain on a pipeline's inference problem, checkpointed while it runs: a retried attempt
- * continues from the last saved chain state and reproduces an uninterrupted chain exactly.
+ * One affine-invariant ensemble MCMC run (lib/sampling/mcmc, emcee's stretch move) on a pipeline's
+ * inference problem, in the unit cube where the prior is uniform. Fan the stage out for several
+ * independent runs: R̂ across them is the convergence test. Checkpointed while it runs; a retried
+ * attempt continues from the last saved state and reproduces an uninterrupted run exactly.
+ * Writes `samples` (step, walker, logL and the parameters, every stored step of every walker).
  */
 export const mcmc = stageActivity<McmcParams>(async (ctx) => {
   const problem = await loadProblem(ctx);
   const ndim = problem.paramNames.length;
-  const logL = (u: number[]) => (problem.logLikelihood([problem.priorTransform(u)]) as number[])[0]!;
-  const checkpointer = ctx.checkpointer<ChainState>();
-
-  let state = await checkpointer.restore();
-  if (!state) {
-    state = startChain(ndim, ctx.params.initDraws, ctx.params.stepSize, logL, ctx.rng);
-    if (!Number.isFinite(state.logL)) throw new UserError(`problem ${ctx.params.problem}: log-likelihood is ${state.logL} at every starting draw`);
+  const inside = (u: number[]) => u.every((x) => x > 0 && x < 1);
+  const logProb = async (batch: number[][]) => {
+    const values = await problem.logLikelihood(batch.filter(inside).map((u) => problem.priorTransform(u)));
+    let k = 0;
+    return batch.map((u) => (inside(u) ? values[k++]! : -Infinity));
+  };
+  const checkpointer = ctx.checkpointer<EnsembleCheckpoint>();
+  const saved = await checkpointer.restore();
+  let sampler: EnsembleSampler;
+  if (saved) sampler = EnsembleSampler.restore({ ndim, logProb }, saved);
+  else {
+    // Start in the bulk: a small ball around the best of `initDraws` prior draws.
+    const draws = Array.from({ length: ctx.params.initDraws }, () => Array.from({ length: ndim }, () => ctx.rng.uniform()));
+    const logL = await logProb(draws);
+    const best = draws[logL.indexOf(Math.max(...logL))]!;
+    if (!Number.isFinite(Math.max(...logL))) throw new UserError(`problem ${ctx.params.problem}: log-likelihood is not finite at any starting draw`);
+    const initial = Array.from({ length: ctx.params.walkers }, () => best.map((x) => Math.min(1 - 1e-9, Math.max(1e-9, x + START_BALL * ctx.rng.normal()))));
+    sampler = new EnsembleSampler({ ndim, logProb }, initial, { seed: ctx.rng.nextUint32() });
   }
-  while (state.step < ctx.params.steps) {
-    state = advanceChain(state, Math.min(BLOCK, ctx.params.steps - state.step), ctx.params.burnIn, logL);
-    const current = state;
+  for (;;) {
+    const sliceEnd = Date.now() + SLICE_MS;
+    const { finished } = await sampler.run(ctx.params.steps, { shouldStop: () => Date.now() > sliceEnd });
+    if (finished) break;
+    const step = sampler.chain().length;
     await checkpointer.tick(
-      { fraction: current.step / ctx.params.steps, message: `step ${current.step}/${ctx.params.steps}`, metrics: { acceptance: current.accepted / current.step } },
-      () => current,
+      { fraction: step / ctx.params.steps, message: `step ${step}/${ctx.params.steps}`, metrics: { step } },
+      () => sampler.checkpoint(),
     );
   }
-  const theta = state.samples.map((u) => problem.priorTransform(u));
-  const columns: Record<string, Float64Array> = { step: Float64Array.from(theta, (_, i) => i), logL: Float64Array.from(state.logLs) };
-  problem.paramNames.forEach((name, d) => (columns[name] = Float64Array.from(theta, (t) => t[d]!)));
+  const chain = sampler.chain();
+  const logProbs = sampler.chainLogProb();
+  const rows = chain.flatMap((walkers, step) => walkers.map((u, walker) => ({ step, walker, logL: logProbs[step]![walker]!, theta: problem.priorTransform(u) })));
+  const columns: Record<string, Float64Array> = {
+    step: Float64Array.from(rows, (r) => r.step),
+    walker: Float64Array.from(rows, (r) => r.walker),
+    logL: Float64Array.from(rows, (r) => r.logL),
+  };
+  problem.paramNames.forEach((name, d) => (columns[name] = Float64Array.from(rows, (r) => r.theta[d]!)));
   await ctx.write('samples', tableFromColumns(columns));
-  return { chain: ctx.params.chain ?? 0, steps: state.step, acceptance: state.accepted / state.step };
+  const acceptance = sampler.acceptanceFraction;
+  return { chain: ctx.params.chain ?? 0, steps: chain.length, walkers: ctx.params.walkers, acceptance: acceptance.reduce((a, b) => a + b, 0) / acceptance.length };
 });

@@ -1,38 +1,50 @@
 import { UserError } from '../lib/engine/errors.ts';
+import { gelmanRubin } from '../lib/sampling/mcmc/index.ts';
 import { numberColumn, tableFromColumns } from '../lib/store/parquet.ts';
-import { gelmanRubin } from '../pipelines/demo/metropolis.ts';
 import { stageActivity } from './stage-runtime.ts';
 
+const NOT_PARAMETERS = new Set(['step', 'walker', 'logL']);
+
 /**
- * Pool the chains of an upstream `chains` stage after burn-in: per-parameter mean, standard
- * deviation, R̂ and, when the data were simulated, the truth and its distance in σ. Fails
- * non-retryably when the chains have not converged (R̂ above `maxRhat`): rerunning the same
- * numbers cannot help, a longer chain can.
+ * Pool the independent MCMC runs of an upstream `chains` stage after `burnIn` steps: per-parameter
+ * mean, standard deviation, R̂ across the runs and, when the data were simulated, the truth and its
+ * distance in σ. Fails non-retryably when the runs have not converged (R̂ above `maxRhat`):
+ * rerunning the same numbers cannot help, longer runs can.
  */
 export const summarizeChains = stageActivity<{ burnIn: number; maxRhat: number; truth: Record<string, number> | null }>(async (ctx) => {
-  const chains = await ctx.inputBranches('chains', 'samples');
-  const names = chains[0]!.schema.fields.map((f) => f.name).filter((n) => n !== 'step' && n !== 'logL');
-  const rows = names.map((name) => {
-    const draws = chains.map((c) => Array.from(numberColumn(c, name).subarray(ctx.params.burnIn)));
-    const pooled = draws.flat();
-    const mean = pooled.reduce((a, b) => a + b, 0) / pooled.length;
-    const sd = Math.sqrt(pooled.reduce((a, b) => a + (b - mean) ** 2, 0) / (pooled.length - 1));
+  const runs = await ctx.inputBranches('chains', 'samples');
+  const names = runs[0]!.schema.fields.map((f) => f.name).filter((n) => !NOT_PARAMETERS.has(n));
+  // Each run's post-burn-in draws as draw × parameter.
+  const draws = runs.map((table) => {
+    const step = numberColumn(table, 'step');
+    const columns = names.map((n) => numberColumn(table, n));
+    const keep = Array.from(step.keys()).filter((i) => step[i]! >= ctx.params.burnIn);
+    if (keep.length < 2) throw new UserError(`burnIn ${ctx.params.burnIn} leaves fewer than 2 draws per run (steps too small)`);
+    return keep.map((i) => columns.map((c) => c[i]!));
+  });
+  const rhat = gelmanRubin(draws);
+  const pooled = draws.flat();
+  const rows = names.map((name, d) => {
+    const values = pooled.map((p) => p[d]!);
+    const mean = values.reduce((a, b) => a + b, 0) / values.length;
+    const sd = Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / (values.length - 1));
     const truth = ctx.params.truth?.[name] ?? NaN;
-    return { name, mean, sd, rhat: gelmanRubin(draws), truth, pull: (mean - truth) / sd };
+    return { name, mean, sd, rhat: rhat[d]!, truth, pull: (mean - truth) / sd };
   });
-  const table = tableFromColumns({
-    parameter: rows.map((r) => r.name),
-    mean: rows.map((r) => r.mean),
-    sd: rows.map((r) => r.sd),
-    rhat: rows.map((r) => r.rhat),
-    truth: rows.map((r) => r.truth),
-    pull: rows.map((r) => r.pull),
-  });
-  await ctx.write('posterior', table);
-  const pooled: Record<string, Float64Array> = {};
-  for (const name of names) pooled[name] = Float64Array.from(chains.flatMap((c) => Array.from(numberColumn(c, name).subarray(ctx.params.burnIn))));
-  pooled.chain = Float64Array.from(chains.flatMap((c, j) => new Array(Math.max(0, c.numRows - ctx.params.burnIn)).fill(j)));
-  await ctx.write('posterior_samples', tableFromColumns(pooled));
+  await ctx.write(
+    'posterior',
+    tableFromColumns({
+      parameter: rows.map((r) => r.name),
+      mean: rows.map((r) => r.mean),
+      sd: rows.map((r) => r.sd),
+      rhat: rows.map((r) => r.rhat),
+      truth: rows.map((r) => r.truth),
+      pull: rows.map((r) => r.pull),
+    }),
+  );
+  const samples: Record<string, Float64Array> = Object.fromEntries(names.map((name, d) => [name, Float64Array.from(pooled, (p) => p[d]!)]));
+  samples.chain = Float64Array.from(draws.flatMap((run, j) => run.map(() => j)));
+  await ctx.write('posterior_samples', tableFromColumns(samples));
   const worst = rows.reduce((a, b) => (b.rhat > a.rhat ? b : a));
   if (worst.rhat > ctx.params.maxRhat) {
     throw new UserError(`chains did not converge: R-hat of ${worst.name} is ${worst.rhat.toFixed(4)} > maxRhat ${ctx.params.maxRhat} (run longer chains: --set steps=…)`);

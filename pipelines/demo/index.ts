@@ -8,8 +8,8 @@ import { PARAM_NAMES, PRIOR_BOX, integrate, logLikelihood } from './oscillator.t
 
 /**
  * The built-in `demo` pipeline: infer the frequency, damping and amplitude of a damped oscillator
- * from noisy observations. simulate (or load the newest file matching `dataGlob`) → N Metropolis
- * chains as a fan-out, each long enough to checkpoint, and nested sampling (evidence) in parallel
+ * from noisy observations. simulate (or load the newest file matching `dataGlob`) → N ensemble-MCMC
+ * runs as a fan-out, each long enough to checkpoint, and nested sampling (evidence) in parallel
  * → summarise the chains (R̂, means, truth) → compare the MCMC and nested-sampling posteriors.
  * 10–30 s of real work on 2 cores with the defaults; it exercises every engine feature.
  */
@@ -25,12 +25,14 @@ const schema = z
       .default({ omega: 1.7, gamma: 0.15, amplitude: 1.2 }),
     /** Read observations (CSV with columns t,y) from the newest file matching this glob instead of simulating. */
     dataGlob: z.string().optional(),
+    /** Independent ensemble-MCMC runs (a fan-out); R̂ across them tests convergence. */
     chains: z.number().int().min(2).max(64).default(4),
-    steps: z.number().int().min(100).max(10_000_000).default(40_000),
-    burnIn: z.number().int().nonnegative().default(5000),
-    /** Initial proposal step in the unit cube; adapted during burn-in. */
-    stepSize: z.number().positive().max(1).default(0.01),
-    /** Each chain starts at the best of this many prior draws. */
+    /** Walkers per run (even, ≥ 2 × 3 parameters). */
+    walkers: z.number().int().min(6).max(1024).multipleOf(2).default(16),
+    /** Ensemble steps per run; each step moves every walker. */
+    steps: z.number().int().min(2).max(1_000_000).default(2500),
+    burnIn: z.number().int().nonnegative().default(500),
+    /** Each run starts in a small ball around the best of this many prior draws. */
     initDraws: z.number().int().min(1).default(300),
     substeps: z.number().int().min(10).max(1_000_000).default(5000),
     concurrency: z.number().int().min(1).max(64).default(2),
@@ -114,9 +116,8 @@ function baseStages(c: DemoConfig, inputs: InputFile[]): StageDefinition[] {
         noise: c.noise,
         substeps: c.substeps,
         steps: c.steps,
-        burnIn: c.burnIn,
+        walkers: c.walkers,
         initDraws: c.initDraws,
-        stepSize: c.stepSize,
         truth: c.dataGlob ? null : c.truth,
       },
       fanOut: { param: 'chain', values: Array.from({ length: c.chains }, (_, i) => i), concurrency: c.concurrency },

@@ -32,7 +32,7 @@ after(async () => {
 });
 
 test('the report written by a demo run renders in Chromium: every figure has marks, no errors', async () => {
-  const { config } = await loadConfig(getPipeline('demo'), undefined, ['observations=50', 'steps=2500', 'burnIn=500', 'substeps=300', 'chains=2', 'nlive=150']);
+  const { config } = await loadConfig(getPipeline('demo'), undefined, ['observations=50', 'steps=600', 'burnIn=150', 'substeps=300', 'chains=2', 'nlive=150']);
   await submitRun(env.client, { pipeline: 'demo', config, storeRoot: env.storeRoot, runId: 'report-run' });
   const view = await waitForRun(env.client, new RunStore(env.storeRoot), 'report-run');
   assert.equal(view.status, 'completed', view.error);

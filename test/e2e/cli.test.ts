@@ -24,7 +24,7 @@ function writeConfig(name: string, text: string): string {
 }
 
 test('`sciflow run demo --json` on the embedded server: one command runs everything and prints the run', async () => {
-  const config = writeConfig('small.yaml', 'pipeline: demo\nobservations: 40\nsteps: 1500\nburnIn: 300\nsubsteps: 300\nchains: 2\nnlive: 100\n');
+  const config = writeConfig('small.yaml', 'pipeline: demo\nobservations: 40\nsteps: 500\nburnIn: 150\nsubsteps: 300\nchains: 2\nnlive: 100\n');
   const result = await sciflow(['run', 'demo', '-c', config, '--run-id', 'cli-run', '--json'], env.env);
   assert.equal(result.code, 0, result.stderr);
   const view = JSON.parse(result.stdout);

@@ -13,9 +13,9 @@ const SMALL = ['--set', 'observations=40', '--set', 'substeps=300', '--set', 'ch
 before(async () => {
   env = await startTestEnvironment();
   // A well-mixed run and one whose chains are far too short to agree.
-  const good = await sciflow(['run', 'demo', ...SMALL, '--set', 'steps=3000', '--set', 'burnIn=500', '--run-id', 'mixed'], env.env);
+  const good = await sciflow(['run', 'demo', ...SMALL, '--set', 'steps=1000', '--set', 'burnIn=200', '--run-id', 'mixed'], env.env);
   assert.equal(good.code, 0, good.stderr);
-  const poor = await sciflow(['run', 'demo', ...SMALL, '--set', 'steps=300', '--set', 'burnIn=0', '--set', 'stepSize=0.0003', '--set', 'initDraws=1', '--set', 'maxRhat=1000', '--run-id', 'unmixed'], env.env);
+  const poor = await sciflow(['run', 'demo', ...SMALL, '--set', 'steps=8', '--set', 'burnIn=0', '--set', 'initDraws=1', '--set', 'maxRhat=1000', '--run-id', 'unmixed'], env.env);
   assert.equal(poor.code, 0, poor.stderr);
 });
 
@@ -56,7 +56,7 @@ test('sciflow query: stage timings and cache hits per run over time, as CSV; bad
   assert.deepEqual(lines.slice(1).map((l) => l.split(',')[0]), ['mixed', 'unmixed']);
   const samples = JSON.parse((await sciflow(['query', "SELECT run_id, count(*) AS n, avg(omega) AS omega FROM samples WHERE stage = 'summary' GROUP BY run_id ORDER BY run_id", '--json'], env.env)).stdout);
   assert.equal(samples[0].run_id, 'mixed');
-  assert.equal(Number(samples[0].n), 2 * (3000 - 500));
+  assert.equal(Number(samples[0].n), 2 * (1000 - 200) * 16, 'two runs × kept steps × 16 walkers');
   assert.ok(Math.abs(samples[0].omega - 1.7) < 0.05);
   const logZ = JSON.parse((await sciflow(['query', "SELECT r.pipeline, r.created_at, m.value AS logZ FROM runs r JOIN metrics m USING (run_id) WHERE m.metric = 'logZ' ORDER BY r.created_at", '--json'], env.env)).stdout);
   assert.equal(logZ.length, 2, 'logZ per pipeline over time: one per run');

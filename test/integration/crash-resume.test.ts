@@ -12,7 +12,7 @@ import { scheduledActivities, startTestEnvironment, type TestEnvironment } from 
 
 const BIN = new URL('../../bin/sciflow.js', import.meta.url).pathname;
 // Two chains long enough (several seconds each) to be killed between checkpoints (every 1 s).
-const CONFIG = ['observations=60', 'chains=2', 'concurrency=2', 'steps=50000', 'burnIn=2000', 'substeps=5000', 'checkpointSeconds=1', 'nlive=100'];
+const CONFIG = ['observations=60', 'chains=2', 'concurrency=2', 'steps=3000', 'burnIn=500', 'substeps=5000', 'checkpointSeconds=1', 'nlive=100'];
 
 let env: TestEnvironment;
 const workers: ChildProcess[] = [];

@@ -10,7 +10,7 @@ import { getPipeline } from '../../pipelines/index.ts';
 import { describeRun, submitRun, waitForRun } from '../../temporal/runs.ts';
 import { scheduledActivities, startInProcessWorker, startTestEnvironment, type TestEnvironment } from '../support/temporal.ts';
 
-const SMALL = ['observations=50', 'steps=1500', 'burnIn=300', 'substeps=300', 'chains=3', 'nlive=100'];
+const SMALL = ['observations=50', 'steps=500', 'burnIn=150', 'substeps=300', 'chains=3', 'nlive=100'];
 const STAGE_ACTIVITIES = ['simulate', 'mcmc', 'nestedSampling', 'comparePosteriors', 'summarizeChains'];
 
 let env: TestEnvironment;
@@ -94,8 +94,9 @@ test('--rerun forces one stage; a corrupt cached artifact is a miss, never used'
 });
 
 test('a stage failing non-retryably fails the run with its message; resume with an amended key reuses the earlier stages', async () => {
-  // Short, badly mixing chains: R-hat far above the threshold, a failure no retry can fix.
-  const bad = [...SMALL, 'steps=300', 'burnIn=0', 'stepSize=0.0003', 'maxRhat=1.05'];
+  // Runs started at random points and stopped after a few steps: R-hat far above the threshold,
+  // a failure no retry can fix.
+  const bad = [...SMALL, 'steps=8', 'burnIn=0', 'initDraws=1', 'maxRhat=1.05'];
   const failed = await runDemo(bad, 'will-fail');
   assert.equal(failed.status, 'failed');
   assert.match(failed.error ?? '', /stage summary failed: chains did not converge: R-hat of \w+ is [\d.]+ > maxRhat 1.05/);

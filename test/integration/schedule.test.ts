@@ -53,7 +53,7 @@ test('a schedule starts runs by itself; unchanged data hits the cache, a new fil
   mkdirSync(data);
   writeObservations(join(data, 'run-001.csv'), 1, 1_700_000_000);
   const config = join(env.dir, 'reanalysis.yaml');
-  writeFileSync(config, `dataGlob: ${data}/run-*.csv\nsteps: 1200\nburnIn: 200\nsubsteps: 300\nchains: 2\ninitDraws: 100\nnlive: 100\n`);
+  writeFileSync(config, `dataGlob: ${data}/run-*.csv\nsteps: 300\nburnIn: 100\nsubsteps: 300\nchains: 2\ninitDraws: 100\nnlive: 100\n`);
 
   const created = await sciflow(['schedule', 'create', 'reanalysis', 'demo', '-c', config, '--every', '3s', '--overlap', 'skip'], env.env);
   assert.equal(created.code, 0, created.stderr);
