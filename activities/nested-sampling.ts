@@ -37,7 +37,7 @@ export function timedLikelihood(problem: InferenceProblem, name: string): { logL
  * Drive a nested sampler to convergence in half-second slices: heartbeat between slices and, when
  * due, checkpoint `save()` (the sampler's state plus whatever the caller keeps beside it). A retried
  * attempt restores both and reproduces the uninterrupted run exactly. Writes `posterior_samples`
- * (parameters, weight, logL) and `evidence` (one row of `extra` + the sampler's numbers).
+ * (parameters, normalised weight, logWeight, logL) and `evidence` (one row of `extra` + the sampler's numbers).
  */
 export async function runNestedStage<Extra>(
   ctx: StageContext<NestedParams>,
@@ -82,6 +82,7 @@ export async function runNestedStage<Extra>(
   const columns: Record<string, Float64Array> = {};
   problem.paramNames.forEach((name, d) => (columns[name] = Float64Array.from(result.samples.theta, (t) => t[d]!)));
   columns.weight = Float64Array.from(weights, (w) => w / total);
+  columns.logWeight = Float64Array.from(result.samples.logWeight);
   columns.logL = Float64Array.from(result.samples.logL);
   await ctx.write('posterior_samples', tableFromColumns(columns));
   const { counts, timings } = extraSummary();

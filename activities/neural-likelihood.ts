@@ -1,28 +1,39 @@
 import { UserError } from '../lib/engine/errors.ts';
 import type { Json } from '../lib/engine/types.ts';
 import { selectBackend } from '../lib/nn/backend.ts';
+import { pcaCompression } from '../lib/nn/compression.ts';
 import { LearnedLikelihood, type LearnedLikelihoodCheckpoint, type LearnedLikelihoodOptions } from '../lib/nn/learned-likelihood.ts';
+import { runSnl, type SnlCheckpoint } from '../lib/nn/snl.ts';
 import type { NestedCheckpoint } from '../lib/sampling/nested/index.ts';
 import { tableFromColumns } from '../lib/store/parquet.ts';
 import { runNestedStage, timedLikelihood, type NestedParams } from './nested-sampling.ts';
-import { loadProblem } from './problem.ts';
-import { stageActivity } from './stage-runtime.ts';
+import { loadProblem, loadSimulationProblem } from './problem.ts';
+import { stageActivity, type StageContext } from './stage-runtime.ts';
 
-interface NeuralLikelihoodParams extends NestedParams {
+interface LearnedParams extends NestedParams {
   mode: 'ns-learned';
   learned?: Partial<Omit<LearnedLikelihoodOptions, 'seed'>>;
 }
+
+interface SnlParams {
+  mode: 'snl';
+  problem: string;
+  rounds: number;
+  simulationsPerRound: number;
+  posteriorSamples: number;
+  /** Compress the data to this many PCA coefficients of the first round's simulations. */
+  pcaComponents?: number;
+}
+
+type NeuralLikelihoodParams = LearnedParams | SnlParams;
 
 /**
  * Nested sampling whose likelihood is replaced by a network once the network is accurate
  * (Gómez-Vargas & Vázquez 2024; lib/nn/learned-likelihood): warm-up on true calls, train, audit
  * a random subset every M calls, fall back and retrain when the audit fails. The sampler and the
- * learned likelihood are checkpointed together. Besides the evidence and posterior it reports
- * true-likelihood calls, network calls and the tfjs backend that trained the network.
+ * learned likelihood are checkpointed together.
  */
-export const neuralLikelihood = stageActivity<NeuralLikelihoodParams>(async (ctx) => {
-  if (ctx.params.mode !== 'ns-learned') throw new UserError(`neuralLikelihood: unknown mode "${String(ctx.params.mode)}" (available: ns-learned)`);
-  const backend = await selectBackend();
+async function nestedWithLearnedLikelihood(ctx: StageContext<LearnedParams>): Promise<{ [key: string]: Json }> {
   const problem = await loadProblem(ctx);
   const truth = timedLikelihood(problem, ctx.params.problem);
   const checkpointer = ctx.checkpointer<{ sampler: NestedCheckpoint; extra: LearnedLikelihoodCheckpoint }>();
@@ -51,5 +62,65 @@ export const neuralLikelihood = stageActivity<NeuralLikelihoodParams>(async (ctx
       passed: events.map((e) => e.passed),
     }),
   );
-  return { ...summary, backend: backend.backend } satisfies { [key: string]: Json };
+  return summary;
+}
+
+/**
+ * Sequential neural likelihood (lib/nn/snl): a conditional masked autoregressive flow q(x | θ)
+ * trained on simulations — round 1 from the prior, later rounds from the current posterior — with
+ * optional PCA compression of the data. Checkpointed after every round.
+ */
+async function sequentialNeuralLikelihood(ctx: StageContext<SnlParams>): Promise<{ [key: string]: Json }> {
+  const problem = await loadSimulationProblem(ctx);
+  const checkpointer = ctx.checkpointer<SnlCheckpoint>();
+  const resumeFrom = await checkpointer.restore();
+  const { rounds, pcaComponents } = ctx.params;
+  const seed = ctx.rng.nextUint32();
+  const result = await runSnl({
+    prior: problem.prior,
+    simulator: problem.simulator,
+    observation: problem.observation,
+    rounds,
+    simulationsPerRound: ctx.params.simulationsPerRound,
+    posteriorSamples: ctx.params.posteriorSamples,
+    seed,
+    ...(pcaComponents && { compression: pcaCompression(pcaComponents, ctx.rng.fork(1)) }),
+    ...(resumeFrom && { resumeFrom }),
+    onRound: (summary, checkpoint) => checkpointer.save(checkpoint()).then(() => checkpointer.report({ fraction: summary.round / rounds, message: `round ${summary.round}/${rounds} done` })),
+    onEpoch: (round, record) => checkpointer.report({ fraction: (round - 1) / rounds, message: `round ${round}/${rounds}: training epoch ${record.epoch}` }),
+  });
+  const columns: Record<string, Float64Array> = {};
+  problem.paramNames.forEach((name, d) => (columns[name] = Float64Array.from(result.posterior, (t) => t[d]!)));
+  await ctx.write('posterior_samples', tableFromColumns(columns));
+  await ctx.write(
+    'rounds',
+    tableFromColumns({
+      round: result.rounds.map((r) => r.round),
+      simulator_calls: result.rounds.map((r) => r.simulatorCalls),
+      training_rows: result.rounds.map((r) => r.trainingRows),
+      epochs: result.rounds.map((r) => r.epochs),
+      best_val_loss: result.rounds.map((r) => r.bestValLoss),
+      posterior_mean: result.rounds.map((r) => r.posteriorMean),
+      posterior_std: result.rounds.map((r) => r.posteriorStd),
+    }),
+  );
+  result.flow.dispose();
+  return { simulator_calls: result.simulatorCalls, rounds: result.rounds.length };
+}
+
+/**
+ * Neural likelihoods, in two modes: `ns-learned` (nested sampling with a learned likelihood) and
+ * `snl` (sequential neural likelihood). The tfjs backend that trained the networks goes into the
+ * run manifest.
+ */
+export const neuralLikelihood = stageActivity<NeuralLikelihoodParams>(async (ctx) => {
+  const backend = await selectBackend();
+  const summary =
+    ctx.params.mode === 'ns-learned'
+      ? await nestedWithLearnedLikelihood(ctx as StageContext<LearnedParams>)
+      : ctx.params.mode === 'snl'
+        ? await sequentialNeuralLikelihood(ctx as StageContext<SnlParams>)
+        : undefined;
+  if (!summary) throw new UserError(`neuralLikelihood: unknown mode "${String((ctx.params as { mode: unknown }).mode)}" (available: ns-learned, snl)`);
+  return { ...summary, backend: backend.backend };
 });

@@ -1,5 +1,6 @@
 import type { Table } from 'apache-arrow';
 import type { z } from 'zod';
+import type { Prior } from '../nn/posterior-sampler.ts';
 import type { Rng } from '../random.ts';
 import { hashJson } from '../store/hash.ts';
 import type { InputFile, Json, RetryPlan, RunPlan, StagePlan } from './types.ts';
@@ -41,6 +42,18 @@ export interface PipelineDefinition<Schema extends z.ZodType = z.ZodType> {
   simulators?: Record<string, (params: { [key: string]: Json }, rng: Rng) => Table | Promise<Table>>;
   /** Inference problems by name, built from a stage's params and its input tables. */
   problems?: Record<string, (params: { [key: string]: Json }, load: (stage: string, name: string) => Promise<Table>) => Promise<InferenceProblem>>;
+  /** Simulation-based inference problems (prior + simulator + observation) by name, for SNL. */
+  simulationProblems?: Record<string, (params: { [key: string]: Json }, load: (stage: string, name: string) => Promise<Table>) => Promise<SimulationProblem>>;
+}
+
+/** Inference from simulations alone: the likelihood is learned (sequential neural likelihood). */
+export interface SimulationProblem {
+  paramNames: string[];
+  prior: Prior;
+  /** Simulated data for many parameter vectors at once, with noise drawn from `rng`. */
+  simulator(thetas: number[][], rng: Rng): Promise<number[][]>;
+  observation: number[];
+  truth?: number[];
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { Table } from 'apache-arrow';
 import type { RunManifest } from '../engine/types.ts';
 import { numberColumn, tableRows } from '../store/parquet.ts';
 import type { RunStore } from '../store/run-store.ts';
@@ -5,12 +6,12 @@ import type { ComparisonRow } from '../stats/index.ts';
 import type { ReportInput, ReportPosterior, ReportTable } from './types.ts';
 
 /** Columns of a posterior_samples table that are not parameters. */
-const NOT_PARAMETERS = new Set(['weight', 'chain', 'logL', 'step']);
+const NOT_PARAMETERS = new Set(['weight', 'logWeight', 'chain', 'logL', 'step', 'walker']);
 
 /**
  * Everything a run report shows, read from the run's manifest and artifacts. Conventions every
  * stage follows: an output named `posterior_samples` is a posterior (one column per parameter, an
- * optional `weight` column); `comparison` is a (parameter, metric, value) table; `posterior` is a summary table (its `truth` column
+ * optional `weight` column); `losses` (member, epoch, loss, valLoss) are training curves; `comparison` is a (parameter, metric, value) table; `posterior` is a summary table (its `truth` column
  * gives the injected values); `evidence` has `logZ` and `logZerr`.
  */
 export async function reportInputFromManifest(store: RunStore, manifest: RunManifest): Promise<ReportInput> {
@@ -19,6 +20,7 @@ export async function reportInputFromManifest(store: RunStore, manifest: RunMani
   const truths: Record<string, number> = {};
   const evidences: NonNullable<ReportInput['evidences']> = [];
   const comparisons: NonNullable<ReportInput['comparisons']> = [];
+  const trainingCurves: NonNullable<ReportInput['trainingCurves']> = [];
   for (const stage of manifest.stages) {
     for (const [branch, outputs] of (stage.outputs?.branches ?? []).entries()) {
       const label = stage.branches > 1 ? `${stage.name}[${branch}]` : stage.name;
@@ -32,6 +34,8 @@ export async function reportInputFromManifest(store: RunStore, manifest: RunMani
             samples: Object.fromEntries(names.map((n) => [n, numberColumn(table, n)])),
             ...(table.getChild('weight') && { weights: numberColumn(table, 'weight') }),
           });
+        } else if (name === 'losses') {
+          trainingCurves.push(...trainingCurvesOf(label, await store.get(ref)));
         } else if (name === 'comparison') {
           const rows = tableRows(await store.get(ref)) as unknown as ComparisonRow[];
           const names = stage.summary?.[branch] ?? {};
@@ -77,5 +81,24 @@ export async function reportInputFromManifest(store: RunStore, manifest: RunMani
     ...(evidences.length && { evidences }),
     ...(tables.length && { tables }),
     ...(comparisons.length && { comparisons }),
+    ...(trainingCurves.length && { trainingCurves }),
   };
+}
+
+/** One training curve per ensemble member of a `losses` table. */
+function trainingCurvesOf(label: string, table: Table): NonNullable<ReportInput['trainingCurves']> {
+  const member = numberColumn(table, 'member');
+  const epoch = numberColumn(table, 'epoch');
+  const loss = numberColumn(table, 'loss');
+  const valLoss = numberColumn(table, 'valLoss');
+  const members = [...new Set(member)].sort((a, b) => a - b);
+  return members.map((m) => {
+    const rows = Array.from(member.keys()).filter((i) => member[i] === m);
+    return {
+      label: members.length > 1 ? `${label} #${m}` : label,
+      epoch: rows.map((i) => epoch[i]!),
+      loss: rows.map((i) => loss[i]!),
+      valLoss: rows.map((i) => valLoss[i]!),
+    };
+  });
 }

@@ -4,7 +4,10 @@ import { z } from 'zod';
 import type { PipelineDefinition, StageDefinition } from '../../lib/engine/pipeline.ts';
 import { Surrogate, type SerializedSurrogate } from '../../lib/nn/surrogate.ts';
 import { Rng } from '../../lib/random.ts';
-import { tableFromColumns } from '../../lib/store/parquet.ts';
+import { numberColumn, tableFromColumns } from '../../lib/store/parquet.ts';
+import { bhattacharyya } from '../../lib/stats/index.ts';
+import { reportInputFromManifest } from '../../lib/report/from-manifest.ts';
+import { linearGaussian } from '../unit/nn/problems.ts';
 import { RunStore } from '../../lib/store/run-store.ts';
 import { registerPipeline } from '../../pipelines/index.ts';
 import { submitRun, waitForRun } from '../../temporal/runs.ts';
@@ -50,11 +53,40 @@ const toy: PipelineDefinition<typeof toySchema> = {
   },
 };
 
+/**
+ * Linear-Gaussian simulator with an analytic posterior: x = A θ + ε, ε ~ N(0, 0.5² I₁₀),
+ * θ ~ N(0, 2² I₂), observed at θ = (0.7, −0.4) — the SNL reference problem of test/unit/nn.
+ */
+const snlSchema = z.object({ seed: z.number().default(3) }).strict();
+const toySnl: PipelineDefinition<typeof snlSchema> = {
+  name: 'toy-snl',
+  description: 'sequential neural likelihood on a linear-Gaussian simulator (test pipeline)',
+  version: '1',
+  schema: snlSchema,
+  stages: (): StageDefinition[] => [
+    {
+      name: 'snl',
+      activity: 'neuralLikelihood',
+      params: { mode: 'snl', problem: 'linear-gaussian', rounds: 3, simulationsPerRound: 500, posteriorSamples: 4000 },
+      heartbeatTimeoutMs: 120_000,
+    },
+  ],
+  simulationProblems: {
+    'linear-gaussian': async () => ({
+      paramNames: ['theta0', 'theta1'],
+      prior: linearGaussian.prior,
+      simulator: linearGaussian.simulator,
+      observation: linearGaussian.observation,
+    }),
+  },
+};
+
 let env: TestEnvironment;
 let stopWorker: () => Promise<void>;
 
 before(async () => {
   registerPipeline(toy as unknown as PipelineDefinition);
+  registerPipeline(toySnl as unknown as PipelineDefinition);
   env = await startTestEnvironment();
   stopWorker = await startInProcessWorker(env);
 });
@@ -84,4 +116,27 @@ test('trainSurrogate: a stored surrogate that later code restores and that repro
   const median = relative[Math.floor(relative.length / 2)]!;
   assert.ok(median < 0.02, `median relative error on fresh points ${median}`);
   surrogate.dispose();
+
+  // The run's report shows the training curves of both members.
+  const report = await reportInputFromManifest(store, manifest);
+  assert.deepEqual(report.trainingCurves?.map((c) => c.label), ['surrogate #0', 'surrogate #1']);
+});
+
+test('neuralLikelihood (snl): the posterior of a linear-Gaussian simulator matches the analytic one; simulator calls and rounds recorded', async () => {
+  await submitRun(env.client, { pipeline: 'toy-snl', config: { seed: 3 }, storeRoot: env.storeRoot, runId: 'snl' });
+  const store = new RunStore(env.storeRoot);
+  const view = await waitForRun(env.client, store, 'snl');
+  assert.equal(view.status, 'completed', view.error);
+  const manifest = (await store.readManifest('snl'))!;
+  const stage = manifest.stages[0]!;
+  assert.equal(stage.summary![0]!.simulator_calls, 1500);
+  assert.equal((await store.get(stage.outputs!.branches[0]!.rounds!)).numRows, 3);
+  const posterior = await store.get(stage.outputs!.branches[0]!.posterior_samples!);
+  const { mean, std } = linearGaussian.posterior;
+  const rng = Rng.fromSeed(5);
+  ['theta0', 'theta1'].forEach((name, d) => {
+    const exact = Float64Array.from({ length: 4000 }, () => mean[d]! + std[d]! * rng.normal());
+    const bc = bhattacharyya({ values: numberColumn(posterior, name) }, { values: exact });
+    assert.ok(bc >= 0.98, `${name}: BC ${bc}`);
+  });
 });
