@@ -8,3 +8,4 @@ export { neuralLikelihood } from './neural-likelihood.ts';
 export { trainSurrogate } from './train-surrogate.ts';
 export { summarizeChains } from './summarize-chains.ts';
 export { comparePosteriors } from './compare-posteriors.ts';
+export { bayesFactors } from './bayes-factors.ts';

@@ -1,10 +1,12 @@
 import { UserError } from '../lib/engine/errors.ts';
 import type { PipelineDefinition } from '../lib/engine/pipeline.ts';
+import { cosmology } from './cosmology/index.ts';
 import { demo } from './demo/index.ts';
 
 /** Every pipeline sciflow knows, by name. A new domain adds its folder and one line here. */
 const PIPELINES: Record<string, PipelineDefinition> = {
   [demo.name]: demo as unknown as PipelineDefinition,
+  [cosmology.name]: cosmology as unknown as PipelineDefinition,
 };
 
 /**

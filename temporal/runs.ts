@@ -125,6 +125,20 @@ export async function liveProgress(client: Client, runId: string): Promise<LiveP
   });
 }
 
+/**
+ * Workers that polled the queue in the last 90 s — a running run with none is stalled, not slow.
+ * (A long poll lasts up to ~70 s, so a worker that died less than that ago still counts.)
+ */
+export async function workersPolling(client: Client, queue = taskQueueName('cpu')): Promise<number> {
+  const response = await client.workflowService.describeTaskQueue({
+    namespace: client.options.namespace,
+    taskQueue: { name: queue },
+    taskQueueType: 1, // TASK_QUEUE_TYPE_WORKFLOW
+  });
+  const since = Date.now() / 1000 - 90;
+  return (response.pollers ?? []).filter((p) => Number(p.lastAccessTime?.seconds ?? 0) > since).length;
+}
+
 export async function cancelRun(client: Client, runId: string): Promise<void> {
   await client.workflow.getHandle(runId).cancel();
 }

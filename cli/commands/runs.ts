@@ -8,7 +8,7 @@ import { reportInputFromManifest } from '../../lib/report/from-manifest.ts';
 import { renderReport, writePngs } from '../../lib/report/index.ts';
 import { RunStore } from '../../lib/store/run-store.ts';
 import { getPipeline, listPipelines } from '../../pipelines/index.ts';
-import { cancelRun, describeRun, submitRun, temporalStatus, type RunView } from '../../temporal/runs.ts';
+import { cancelRun, describeRun, submitRun, temporalStatus, workersPolling, type RunView } from '../../temporal/runs.ts';
 import { globalOptions } from '../main.ts';
 import { formatDuration, formatTable, printJson } from '../output.ts';
 import { closeSession, followRun, hostWorkerIfEmbedded, openSession, type Session } from '../session.ts';
@@ -135,8 +135,8 @@ export function registerRunCommands(program: Command): void {
       try {
         const view = await describeRun(session.client, store, id);
         printView(view, g.json);
-        if (view.status === 'running' && !g.json) {
-          process.stdout.write('  (running: if no worker is alive, start one with `sciflow worker` and the run continues)\n');
+        if (view.status === 'running' && !g.json && (await workersPolling(session.client)) === 0) {
+          process.stdout.write('  no worker has polled for 90 s: the run is alive in Temporal and waiting; start one with `sciflow worker` and it continues\n');
         }
       } finally {
         await closeSession(session);

@@ -1,0 +1,116 @@
+import { join } from 'node:path';
+import { z } from 'zod';
+import type { PipelineDefinition, StageDefinition } from '../../lib/engine/pipeline.ts';
+import type { InputFile } from '../../lib/engine/types.ts';
+import { DATA_DIR, DATA_FILES, loadCosmologyData, type CosmologyData } from './data.ts';
+import { cosmologyLogLikelihood } from './likelihood.ts';
+import { MODELS, MODEL_NAMES, priorTransform, type ModelName } from './models.ts';
+
+/**
+ * The `cosmology` pipeline: dark energy from 31 cosmic-chronometer H(z) points and the binned
+ * Pantheon supernovae (absolute magnitude marginalised analytically), after Gómez-Vargas &
+ * Vázquez 2024 (arXiv:2405.03293). Per model: nested sampling with the exact likelihood and with a
+ * learned likelihood (`neuralLikelihood`, mode ns-learned) → compare the two posteriors → one
+ * Bayes-factor table over the exact-likelihood evidences. The engine writes the run report.
+ */
+const learnedSchema = z
+  .object({
+    /** True calls before the first training; then retraining every `retrainAfter` true calls until accepted. */
+    warmupCalls: z.number().int().min(100).default(2000),
+    retrainAfter: z.number().int().min(50).default(500),
+    /** Most recent true evaluations trained on: those near the current likelihood contour. */
+    trainingWindow: z.number().int().min(100).default(1500),
+    /** Held-out RMSE of ln L below which the network takes over. */
+    acceptTolerance: z.number().positive().default(0.05),
+    auditEvery: z.number().int().min(10).default(500),
+    auditSize: z.number().int().min(1).default(25),
+    /** Mean |Δ ln L| of an audit above which the true likelihood takes over again. */
+    fallbackTolerance: z.number().positive().default(0.1),
+    hiddenUnits: z.array(z.number().int().min(1)).min(1).default([64, 64]),
+    epochs: z.number().int().min(1).default(150),
+    patience: z.number().int().min(1).default(20),
+  })
+  .strict();
+
+const schema = z
+  .object({
+    seed: z.number().int().nonnegative().default(42),
+    /** Models to fit and compare (see models.ts for their parameters and priors). */
+    models: z.array(z.enum(MODEL_NAMES)).min(1).default(['lcdm', 'wcdm', 'cpl']),
+    /** Folder with the three data files (default: the copies shipped in pipelines/cosmology/data). */
+    dataDir: z.string().optional(),
+    /** Live points of every nested-sampling run. */
+    nlive: z.number().int().min(10).max(100_000).default(1000),
+    /** Stop when the evidence still to come, ln(Z + L_max X) − ln Z, is below this. */
+    dlogz: z.number().positive().default(0.05),
+    learned: learnedSchema.default(learnedSchema.parse({})),
+    /** Also run the classifier two-sample test in the exact-vs-learned comparisons (slower). */
+    c2st: z.boolean().default(false),
+    checkpointSeconds: z.number().positive().default(5),
+  })
+  .strict();
+
+export type CosmologyConfig = z.infer<typeof schema>;
+
+const dataCache = new Map<string, CosmologyData>();
+function cachedData(dir: string): CosmologyData {
+  if (!dataCache.has(dir)) dataCache.set(dir, loadCosmologyData(dir));
+  return dataCache.get(dir)!;
+}
+
+export const cosmology: PipelineDefinition<typeof schema> = {
+  name: 'cosmology',
+  description: 'Dark energy from cosmic chronometers + binned Pantheon: exact vs learned likelihood in nested sampling, Bayes factors',
+  version: '1',
+  schema,
+  dataFiles: (c) => Object.entries(DATA_FILES).map(([key, file]) => ({ key: `dataDir (${key})`, path: join(c.dataDir ?? DATA_DIR, file) })),
+  stages: (c, inputs) => c.models.flatMap((m) => modelStages(c, m, inputs)).concat(bayesFactorStage(c)),
+  problems: {
+    cosmology: async (p) => {
+      const model = MODELS[p.model as ModelName];
+      const logLikelihood = cosmologyLogLikelihood(model, cachedData(String(p.dataDir)));
+      return { paramNames: [...model.paramNames], priorTransform: (u) => priorTransform(model, u), logLikelihood };
+    },
+  },
+};
+
+function modelStages(c: CosmologyConfig, model: ModelName, inputs: InputFile[]): StageDefinition[] {
+  // The data files' hashes are params, so new data means new cache keys.
+  const problem = { problem: 'cosmology', model, dataDir: c.dataDir ?? DATA_DIR, data: inputs.map((f) => f.sha256), nlive: c.nlive, dlogz: c.dlogz };
+  const { hiddenUnits, epochs, patience, ...learned } = c.learned;
+  const paramNames = [...MODELS[model].paramNames];
+  return [
+    { name: `ns-${model}`, activity: 'nestedSampling', params: problem, heartbeatTimeoutMs: 30_000, checkpointMs: c.checkpointSeconds * 1000 },
+    {
+      name: `learned-${model}`,
+      activity: 'neuralLikelihood',
+      params: { ...problem, mode: 'ns-learned', learned: { ...learned, network: { hiddenUnits, epochs, patience } } },
+      heartbeatTimeoutMs: 120_000,
+      checkpointMs: c.checkpointSeconds * 1000,
+    },
+    {
+      // Exact vs learned likelihood: the same posterior is expected (BC → 1).
+      name: `compare-${model}`,
+      activity: 'comparePosteriors',
+      dependsOn: [`ns-${model}`, `learned-${model}`],
+      params: {
+        reference: { stage: `ns-${model}`, output: 'posterior_samples' },
+        other: { stage: `learned-${model}`, output: 'posterior_samples' },
+        parameters: paramNames,
+        c2st: c.c2st,
+      },
+    },
+  ];
+}
+
+function bayesFactorStage(c: CosmologyConfig): StageDefinition[] {
+  if (c.models.length < 2) return [];
+  return [
+    {
+      name: 'bayes-factors',
+      activity: 'bayesFactors',
+      dependsOn: c.models.map((m) => `ns-${m}`),
+      params: { labels: Object.fromEntries(c.models.map((m) => [`ns-${m}`, m])) },
+    },
+  ];
+}
