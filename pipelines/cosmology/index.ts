@@ -13,6 +13,7 @@ import { MODELS, MODEL_NAMES, priorTransform, type ModelName } from './models.ts
  * learned likelihood (`neuralLikelihood`, mode ns-learned) → compare the two posteriors → one
  * Bayes-factor table over the exact-likelihood evidences. The engine writes the run report.
  */
+const calls = z.number().int().min(100);
 const learnedSchema = z
   .object({
     /**
@@ -22,7 +23,7 @@ const learnedSchema = z
      * more parameters (and more prior volume) get there later. Measured, see bench/results/cosmology.md.
      */
     warmupCalls: z
-      .object({ lcdm: z.number().int().min(100), wcdm: z.number().int().min(100), cpl: z.number().int().min(100), oklcdm: z.number().int().min(100) })
+      .object({ lcdm: calls.default(3000), wcdm: calls.default(8000), cpl: calls.default(14000), oklcdm: calls.default(8000) })
       .strict()
       .default({ lcdm: 3000, wcdm: 8000, cpl: 14000, oklcdm: 8000 }),
     /** Retry a rejected training after this many more true calls. */

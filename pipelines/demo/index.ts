@@ -30,8 +30,8 @@ const schema = z
     /** Walkers per run (even, ≥ 2 × 3 parameters). */
     walkers: z.number().int().min(6).max(1024).multipleOf(2).default(16),
     /** Ensemble steps per run; each step moves every walker. */
-    steps: z.number().int().min(2).max(1_000_000).default(2500),
-    burnIn: z.number().int().nonnegative().default(500),
+    steps: z.number().int().min(2).max(1_000_000).default(2000),
+    burnIn: z.number().int().nonnegative().default(400),
     /** Each run starts in a small ball around the best of this many prior draws. */
     initDraws: z.number().int().min(1).default(300),
     substeps: z.number().int().min(10).max(1_000_000).default(5000),
