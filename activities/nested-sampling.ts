@@ -13,6 +13,12 @@ export interface NestedParams {
   dlogz?: number;
   bound?: NestedSamplerOptions['bound'];
   proposal?: NestedSamplerOptions['proposal'];
+  /**
+   * Seed of the sampler's random stream (default: drawn from the stage's seed). Stages given the
+   * same samplerSeed make identical draws until their likelihoods differ — common random numbers,
+   * so an exact-vs-learned comparison measures the likelihood, not nested-sampling noise.
+   */
+  samplerSeed?: number;
 }
 
 /** Run slices of this length between heartbeats/checkpoint checks. */
@@ -53,7 +59,7 @@ export async function runNestedStage<Extra>(
   const sampler = saved
     ? NestedSampler.restore(nested, saved)
     : new NestedSampler(nested, {
-        seed: ctx.rng.nextUint32(),
+        seed: ctx.params.samplerSeed ?? ctx.rng.nextUint32(),
         ...(ctx.params.nlive && { nlive: ctx.params.nlive }),
         ...(ctx.params.dlogz && { dlogz: ctx.params.dlogz }),
         ...(ctx.params.bound && { bound: ctx.params.bound }),

@@ -118,6 +118,9 @@ const md = [
   '(Scolnic et al. 2018, arXiv:1710.00845; 40 bins, full covariance, M marginalised analytically), as in',
   'SimpleMC and Gómez-Vargas & Vázquez (arXiv:2405.03293). Uniform priors: see pipelines/cosmology/models.ts.',
   `Nested sampling: ${String(manifest.config.nlive)} live points, dlogz ${String(manifest.config.dlogz)}; learned-likelihood settings: \`${JSON.stringify(manifest.config.learned)}\`.`,
+  manifest.config.commonRandomNumbers
+    ? 'Exact and learned runs of a model share the sampler seed (common random numbers): Δ ln Z measures the network, not nested-sampling scatter (independent seeds scatter by ≈ √2 × the ln Z error).'
+    : 'Exact and learned runs use independent sampler seeds: Δ ln Z includes nested-sampling scatter (≈ √2 × the ln Z error).',
   '',
   '## Per model',
   '',
