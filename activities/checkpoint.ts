@@ -2,6 +2,9 @@ import { Context, CancelledFailure } from '@temporalio/activity';
 import type { ArtifactRef, Json } from '../lib/engine/types.ts';
 import type { RunStore } from '../lib/store/run-store.ts';
 
+/** How long a computation runs between two heartbeat/checkpoint checks. */
+const SLICE_MS = 500;
+
 /** What every long activity reports; the CLI turns it into a progress bar. */
 export interface Progress {
   /** 0…1 when known. */
@@ -68,6 +71,18 @@ export class Checkpointer<State> {
     this.progress = progress;
     if (Date.now() - this.lastSave >= this.everyMs) await this.save(state());
     else await this.report(progress);
+  }
+
+  /**
+   * Drive a pausable computation (a sampler whose `run` stops when `shouldStop()` says so) to the
+   * end in half-second slices, ticking between slices. Returns when `runSlice` reports finished.
+   */
+  async runInSlices(runSlice: (shouldStop: () => boolean) => Promise<boolean>, progress: () => Progress, state: () => State): Promise<void> {
+    for (;;) {
+      const sliceEnd = Date.now() + SLICE_MS;
+      if (await runSlice(() => Date.now() > sliceEnd)) return;
+      await this.tick(progress(), state);
+    }
   }
 
   /** Heartbeat progress (keeping the latest checkpoint reference) without saving state. */

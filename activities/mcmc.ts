@@ -12,8 +12,6 @@ interface McmcParams {
   chain?: number;
 }
 
-/** Run slices of this length between heartbeats/checkpoint checks. */
-const SLICE_MS = 500;
 /** Walkers start in a ball of this radius (unit-cube coordinates) around the best prior draw. */
 const START_BALL = 1e-3;
 
@@ -46,16 +44,14 @@ export const mcmc = stageActivity<McmcParams>(async (ctx) => {
     const initial = Array.from({ length: ctx.params.walkers }, () => best.map((x) => Math.min(1 - 1e-9, Math.max(1e-9, x + START_BALL * ctx.rng.normal()))));
     sampler = new EnsembleSampler({ ndim, logProb }, initial, { seed: ctx.rng.nextUint32() });
   }
-  for (;;) {
-    const sliceEnd = Date.now() + SLICE_MS;
-    const { finished } = await sampler.run(ctx.params.steps, { shouldStop: () => Date.now() > sliceEnd });
-    if (finished) break;
-    const step = sampler.chain().length;
-    await checkpointer.tick(
-      { fraction: step / ctx.params.steps, message: `step ${step}/${ctx.params.steps}`, metrics: { step } },
-      () => sampler.checkpoint(),
-    );
-  }
+  await checkpointer.runInSlices(
+    async (shouldStop) => (await sampler.run(ctx.params.steps, { shouldStop })).finished,
+    () => {
+      const step = sampler.chain().length;
+      return { fraction: step / ctx.params.steps, message: `step ${step}/${ctx.params.steps}`, metrics: { step } };
+    },
+    () => sampler.checkpoint(),
+  );
   const chain = sampler.chain();
   const logProbs = sampler.chainLogProb();
   const rows = chain.flatMap((walkers, step) => walkers.map((u, walker) => ({ step, walker, logL: logProbs[step]![walker]!, theta: problem.priorTransform(u) })));

@@ -21,8 +21,6 @@ export interface NestedParams {
   samplerSeed?: number;
 }
 
-/** Run slices of this length between heartbeats/checkpoint checks. */
-const SLICE_MS = 500;
 
 /** The true likelihood of a problem, timed, with NaN refused as a user error (a model bug, not bad luck). */
 export function timedLikelihood(problem: InferenceProblem, name: string): { logLikelihood: BatchLogLikelihood; seconds(): number } {
@@ -40,10 +38,11 @@ export function timedLikelihood(problem: InferenceProblem, name: string): { logL
 }
 
 /**
- * Drive a nested sampler to convergence in half-second slices: heartbeat between slices and, when
- * due, checkpoint `save()` (the sampler's state plus whatever the caller keeps beside it). A retried
- * attempt restores both and reproduces the uninterrupted run exactly. Writes `posterior_samples`
- * (parameters, normalised weight, logWeight, logL) and `evidence` (one row of `extra` + the sampler's numbers).
+ * Drive a nested sampler to convergence in half-second slices (Checkpointer.runInSlices),
+ * checkpointing the sampler's state together with `saveExtra()` (what the caller keeps beside
+ * it). A retried attempt restores both and reproduces the uninterrupted run exactly. Writes
+ * `posterior_samples` (parameters, normalised weight, logWeight, logL) and `evidence` (one row:
+ * the sampler's numbers plus the caller's counts).
  */
 export async function runNestedStage<Extra>(
   ctx: StageContext<NestedParams>,
@@ -65,22 +64,20 @@ export async function runNestedStage<Extra>(
         ...(ctx.params.bound && { bound: ctx.params.bound }),
         ...(ctx.params.proposal && { proposal: ctx.params.proposal }),
       });
-  for (;;) {
-    const sliceEnd = Date.now() + SLICE_MS;
-    const status = await sampler.run({ shouldStop: () => Date.now() > sliceEnd });
-    if (status.finished) break;
-    const p = sampler.progress();
-    const target = sampler.options.dlogz;
-    await checkpointer.tick(
-      {
+  await checkpointer.runInSlices(
+    async (shouldStop) => (await sampler.run({ shouldStop })).finished,
+    () => {
+      const p = sampler.progress();
+      const target = sampler.options.dlogz;
+      return {
         // dlogz falls roughly exponentially towards its target: progress on a log scale.
         fraction: Number.isFinite(p.dlogz) ? Math.min(0.99, Math.max(0, 1 - Math.log(p.dlogz / target) / Math.log(1e4 / target))) : 0,
         message: `iteration ${p.iteration}  logZ ${p.logZ.toFixed(3)}  dlogz ${p.dlogz.toPrecision(3)}  calls ${p.ncall}`,
         metrics: { iteration: p.iteration, logZ: p.logZ, dlogz: p.dlogz, ncall: p.ncall },
-      },
-      () => ({ sampler: sampler.checkpoint(), extra: saveExtra() }),
-    );
-  }
+      };
+    },
+    () => ({ sampler: sampler.checkpoint(), extra: saveExtra() }),
+  );
   const result = sampler.result();
   const maxLogW = Math.max(...result.samples.logWeight);
   const weights = result.samples.logWeight.map((w) => Math.exp(w - maxLogW));

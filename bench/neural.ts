@@ -20,10 +20,9 @@ import { ensembleSampler } from '../lib/nn/posterior-sampler.ts';
 import { fitSurrogate } from '../lib/nn/surrogate.ts';
 import { Rng } from '../lib/random.ts';
 import { nestedSample } from '../lib/sampling/nested/index.ts';
-import { linearScoreCompressor } from '../lib/nn/compression.ts';
 import { runSnl } from '../lib/nn/snl.ts';
 import { bhattacharyyaToNormal } from '../test/unit/nn/helpers.ts';
-import { banana, drawSpectrumParameters, gaussian5d, linearGaussian, spectrum } from '../test/unit/nn/problems.ts';
+import { banana, drawSpectrumParameters, gaussian5d, linearGaussian, linearGaussianSnlOptions, spectrum } from '../test/unit/nn/problems.ts';
 
 const resultsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
 
@@ -179,17 +178,7 @@ async function snlAgainstMcmc(): Promise<SnlRun> {
   const marginalsBc = (draws: number[][]) =>
     truth.mean.map((m, k) => bhattacharyyaToNormal(draws.map((d) => d[k]), m, truth.std[k]));
   const t0 = performance.now();
-  const snl = await runSnl({
-    prior,
-    simulator: linearGaussian.simulator,
-    observation: linearGaussian.observation,
-    rounds: 3,
-    simulationsPerRound: 500,
-    posteriorSamples: 4000,
-    compression: () => linearScoreCompressor(linearGaussian.scoreModel),
-    training: { epochs: 100 },
-    seed: 3,
-  });
+  const snl = await runSnl(linearGaussianSnlOptions());
   const seconds = (performance.now() - t0) / 1000;
   snl.flow.dispose();
 

@@ -3,7 +3,7 @@ import type { Client } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import { RunStore } from '../lib/store/run-store.ts';
 import { connectClient, resolveTarget, type TemporalTarget } from '../temporal/connection.ts';
-import { describeRun, liveProgress, waitForRun, type RunView } from '../temporal/runs.ts';
+import { waitForRun, type RunView } from '../temporal/runs.ts';
 import { createWorker } from '../temporal/worker.ts';
 import { ProgressPrinter } from './progress.ts';
 
@@ -20,8 +20,14 @@ export async function openSession(storeRoot: string): Promise<Session> {
   return { target, client, store: new RunStore(storeRoot) };
 }
 
-export async function closeSession(session: Session): Promise<void> {
-  await session.client.connection.close();
+/** Open a session, run `fn`, and close the connection whatever happens. */
+export async function withSession<T>(storeRoot: string, fn: (session: Session) => Promise<T>): Promise<T> {
+  const session = await openSession(storeRoot);
+  try {
+    return await fn(session);
+  } finally {
+    await session.client.connection.close();
+  }
 }
 
 /**
@@ -59,13 +65,10 @@ export async function followRun(session: Session, runId: string, quiet: boolean,
   };
   process.once('SIGINT', onInterrupt);
   try {
-    return await waitForRun(session.client, session.store, runId, async () => {
-      if (!printer) return;
-      const view = await describeRun(session.client, session.store, runId).catch(() => undefined);
-      if (view) printer.update(view, await liveProgress(session.client, runId).catch(() => []));
-    });
+    const view = await waitForRun(session.client, session.store, runId, (v, live) => printer?.update(v, live));
+    printer?.update(view, []);
+    return view;
   } finally {
     process.removeListener('SIGINT', onInterrupt);
-    if (printer) printer.update(await describeRun(session.client, session.store, runId), []);
   }
 }

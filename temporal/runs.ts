@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { UserError } from '../lib/engine/errors.ts';
 import { taskQueueName } from '../lib/engine/pipeline.ts';
@@ -64,19 +64,28 @@ const TEMPORAL_TO_RUN: Record<string, RunStatus> = {
   TIMED_OUT: 'timed_out',
 };
 
-export async function temporalStatus(client: Client, runId: string): Promise<string | undefined> {
+async function describeWorkflow(client: Client, workflowId: string): Promise<WorkflowExecutionDescription | undefined> {
   try {
-    return (await client.workflow.getHandle(runId).describe()).status.name;
+    return await client.workflow.getHandle(workflowId).describe();
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) return undefined;
     throw err;
   }
 }
 
-/** The manifest's view of a run, corrected by Temporal's when they disagree. */
-export async function describeRun(client: Client | undefined, store: RunStore, runId: string): Promise<RunView> {
+export async function temporalStatus(client: Client, workflowId: string): Promise<string | undefined> {
+  return (await describeWorkflow(client, workflowId))?.status.name;
+}
+
+/**
+ * The manifest's view of a run, corrected by Temporal's when they disagree, and the decoded
+ * heartbeats of its running activities — from one manifest read and one describe call.
+ */
+export async function observeRun(client: Client | undefined, store: RunStore, runId: string): Promise<{ view: RunView; live: LiveProgress[] }> {
   const manifest = await store.readManifest(runId);
-  const tStatus = client ? await temporalStatus(client, runId) : undefined;
+  // Scheduled runs have a workflow id that differs from their run id (see run-id.ts).
+  const description = client ? await describeWorkflow(client, manifest?.workflowId ?? runId) : undefined;
+  const tStatus = description?.status.name;
   if (!manifest && !tStatus) throw new UserError(`run ${runId} not found in ${store.root} nor in Temporal`);
   let status: RunView['status'] = manifest?.status ?? 'unknown';
   const fromTemporal = tStatus ? TEMPORAL_TO_RUN[tStatus] : undefined;
@@ -84,7 +93,7 @@ export async function describeRun(client: Client | undefined, store: RunStore, r
   if (fromTemporal && (status === 'running' || status === 'unknown' || fromTemporal === 'terminated' || fromTemporal === 'timed_out')) {
     status = fromTemporal;
   }
-  return {
+  const view: RunView = {
     runId,
     status,
     ...(manifest && {
@@ -107,12 +116,7 @@ export async function describeRun(client: Client | undefined, store: RunStore, r
       ...(s.error && { error: s.error }),
     })),
   };
-}
-
-/** Heartbeats of the run's running activities, decoded. */
-export async function liveProgress(client: Client, runId: string): Promise<LiveProgress[]> {
-  const description = await client.workflow.getHandle(runId).describe();
-  return (description.raw.pendingActivities ?? []).map((a) => {
+  const live = (description?.raw.pendingActivities ?? []).map((a) => {
     const payload = a.heartbeatDetails?.payloads?.[0];
     const details = payload ? (defaultPayloadConverter.fromPayload(payload) as HeartbeatDetails) : undefined;
     return {
@@ -123,6 +127,11 @@ export async function liveProgress(client: Client, runId: string): Promise<LiveP
       ...(details && { details }),
     };
   });
+  return { view, live };
+}
+
+export async function describeRun(client: Client | undefined, store: RunStore, runId: string): Promise<RunView> {
+  return (await observeRun(client, store, runId)).view;
 }
 
 /**
@@ -143,15 +152,25 @@ export async function cancelRun(client: Client, runId: string): Promise<void> {
   await client.workflow.getHandle(runId).cancel();
 }
 
-/** Wait for a run to close; returns the final view (never throws for a failed run). */
-export async function waitForRun(client: Client, store: RunStore, runId: string, onTick?: () => Promise<void>, pollMs = 500): Promise<RunView> {
+/**
+ * Wait for a run to close, calling `onTick` with each observation; returns the final view (never
+ * throws for a failed run).
+ */
+export async function waitForRun(
+  client: Client,
+  store: RunStore,
+  runId: string,
+  onTick?: (view: RunView, live: LiveProgress[]) => void,
+  pollMs = 500,
+): Promise<RunView> {
   for (;;) {
-    const status = await temporalStatus(client, runId);
+    const observed = await observeRun(client, store, runId).catch(() => undefined);
+    const status = observed?.view.temporalStatus;
     if (status && status !== 'RUNNING') break;
-    await onTick?.();
+    if (observed) onTick?.(observed.view, observed.live);
     await new Promise((r) => setTimeout(r, pollMs));
   }
-  // The workflow's last manifest write happens before it closes; read it now.
+  // The workflow's last manifest write happens before it closes; read it again now.
   return describeRun(client, store, runId);
 }
 

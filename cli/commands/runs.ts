@@ -3,15 +3,14 @@ import { loadConfig, pipelineNameOf } from '../../lib/engine/config.ts';
 import { UserError } from '../../lib/engine/errors.ts';
 import type { RunOptions } from '../../lib/engine/types.ts';
 import { tableRows } from '../../lib/store/parquet.ts';
-import { writeFileAtomic } from '../../lib/store/atomic.ts';
-import { reportInputFromManifest } from '../../lib/report/from-manifest.ts';
-import { renderReport, writePngs } from '../../lib/report/index.ts';
+import { writeRunReport } from '../../lib/report/from-manifest.ts';
+import { writePngs } from '../../lib/report/index.ts';
 import { RunStore } from '../../lib/store/run-store.ts';
 import { getPipeline, listPipelines } from '../../pipelines/index.ts';
 import { cancelRun, describeRun, submitRun, temporalStatus, workersPolling, type RunView } from '../../temporal/runs.ts';
 import { globalOptions } from '../main.ts';
 import { formatDuration, formatTable, printJson } from '../output.ts';
-import { closeSession, followRun, hostWorkerIfEmbedded, openSession, type Session } from '../session.ts';
+import { followRun, hostWorkerIfEmbedded, withSession, type Session } from '../session.ts';
 
 const RESULT_TABLES = ['posterior', 'evidence', 'comparison'];
 
@@ -97,14 +96,11 @@ export function registerRunCommands(program: Command): void {
     async (pipelineName: string, flags: SubmitFlags, cmd: Command) => {
       const g = globalOptions(cmd);
       const prepared = await prepare(pipelineName, flags); // bad input fails before any connection is made
-      const session = await openSession(g.store);
-      try {
+      await withSession(g.store, async (session) => {
         const runId = await submitPrepared(session, prepared, flags);
         if (!g.json) process.stderr.write(`submitted ${runId}\n`);
         process.exitCode = await followAndReport(session, runId, g.json);
-      } finally {
-        await closeSession(session);
-      }
+      });
     },
   );
 
@@ -112,14 +108,11 @@ export function registerRunCommands(program: Command): void {
     async (pipelineName: string, flags: SubmitFlags, cmd: Command) => {
       const g = globalOptions(cmd);
       const prepared = await prepare(pipelineName, flags); // bad input fails before any connection is made
-      const session = await openSession(g.store);
-      try {
+      await withSession(g.store, async (session) => {
         const runId = await submitPrepared(session, prepared, flags);
         if (g.json) printJson({ runId, status: 'running', stages: [] });
         else process.stdout.write(`${runId}\n`);
-      } finally {
-        await closeSession(session);
-      }
+      });
     },
   );
 
@@ -131,16 +124,13 @@ export function registerRunCommands(program: Command): void {
       const store = new RunStore(g.store);
       const id = runId ?? (await store.listRuns()).at(-1)?.runId;
       if (!id) throw new UserError(`no runs in ${store.root}`);
-      const session = await openSession(g.store);
-      try {
+      await withSession(g.store, async (session) => {
         const view = await describeRun(session.client, store, id);
         printView(view, g.json);
         if (view.status === 'running' && !g.json && (await workersPolling(session.client)) === 0) {
           process.stdout.write('  no worker has polled for 90 s: the run is alive in Temporal and waiting; start one with `sciflow worker` and it continues\n');
         }
-      } finally {
-        await closeSession(session);
-      }
+      });
     });
 
   program
@@ -167,15 +157,12 @@ export function registerRunCommands(program: Command): void {
     .description('cancel a running run (finished stages stay cached)')
     .action(async (runId: string, _flags: unknown, cmd: Command) => {
       const g = globalOptions(cmd);
-      const session = await openSession(g.store);
-      try {
+      await withSession(g.store, async (session) => {
         const manifest = await session.store.readManifest(runId);
         await cancelRun(session.client, manifest?.workflowId ?? runId);
         if (g.json) printJson({ runId, status: 'cancelling', stages: [] });
         else process.stdout.write(`cancel requested for ${runId}\n`);
-      } finally {
-        await closeSession(session);
-      }
+      });
     });
 
   program
@@ -189,8 +176,7 @@ export function registerRunCommands(program: Command): void {
       if (!manifest) throw new UserError(`run ${runId} not found in ${store.root}`);
       const pipeline = getPipeline(manifest.pipeline);
       const loaded = await loadConfig(pipeline, undefined, flags.set ?? [], { config: manifest.config, source: `${runId}/manifest.json` });
-      const session = await openSession(g.store);
-      try {
+      await withSession(g.store, async (session) => {
         const status = await temporalStatus(session.client, manifest.workflowId);
         if (status === 'RUNNING') {
           process.stderr.write(
@@ -212,9 +198,7 @@ export function registerRunCommands(program: Command): void {
           if (!g.json) process.stderr.write(`resumed ${runId}\n`);
         }
         process.exitCode = await followAndReport(session, runId, g.json);
-      } finally {
-        await closeSession(session);
-      }
+      });
     });
 
   program
@@ -256,9 +240,7 @@ export function registerRunCommands(program: Command): void {
       const store = new RunStore(g.store);
       const manifest = await store.readManifest(runId);
       if (!manifest) throw new UserError(`run ${runId} not found in ${store.root}`);
-      const { html, figures } = await renderReport(await reportInputFromManifest(store, manifest));
-      const path = `${store.runDir(runId)}/report.html`;
-      await writeFileAtomic(path, html);
+      const { path, figures } = await writeRunReport(store, manifest);
       const pngs = flags.png ? await writePngs(figures, `${store.runDir(runId)}/figures`) : [];
       if (g.json) printJson({ runId, report: path, figures: figures.map((f) => f.name), pngs });
       else process.stdout.write(`${path}\n${pngs.map((p) => `${p}\n`).join('')}`);

@@ -7,20 +7,18 @@ import { getPipeline } from '../../pipelines/index.ts';
 import { WORKFLOW_TYPE } from '../../temporal/runs.ts';
 import { globalOptions } from '../main.ts';
 import { formatTable, printJson } from '../output.ts';
-import { closeSession, openSession, type Session } from '../session.ts';
+import { withSession, type Session } from '../session.ts';
 
 const OVERLAP = ['skip', 'buffer_one', 'buffer_all', 'cancel_other', 'terminate_other', 'allow_all'];
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
-async function withSession<T>(cmd: Command, fn: (s: Session) => Promise<T>): Promise<T> {
-  const session = await openSession(globalOptions(cmd).store);
+/** A session for a schedule command; a schedule that does not exist is bad input (exit 2). */
+async function withScheduleSession<T>(cmd: Command, fn: (s: Session) => Promise<T>): Promise<T> {
   try {
-    return await fn(session);
+    return await withSession(globalOptions(cmd).store, fn);
   } catch (err) {
     if (err instanceof ScheduleNotFoundError) throw new UserError(`schedule not found: ${err.message}`);
     throw err;
-  } finally {
-    await closeSession(session);
   }
 }
 
@@ -57,7 +55,7 @@ export function registerScheduleCommands(program: Command): void {
       if (!OVERLAP.includes(overlap)) throw new UserError(`--overlap ${overlap}: expected one of ${OVERLAP.join(', ')}`);
       const pipeline = getPipeline(pipelineName);
       const loaded = await loadConfig(pipeline, flags.config as string | undefined, (flags.set as string[] | undefined) ?? []);
-      await withSession(cmd, async (s) => {
+      await withScheduleSession(cmd, async (s) => {
         await s.client.schedule.create({
           scheduleId,
           spec: {
@@ -81,7 +79,7 @@ export function registerScheduleCommands(program: Command): void {
     });
 
   schedule.command('list').action(async (_f: unknown, cmd: Command) =>
-    withSession(cmd, async (s) => {
+    withScheduleSession(cmd, async (s) => {
       const rows = [];
       for await (const summary of s.client.schedule.list()) {
         rows.push({
@@ -97,7 +95,7 @@ export function registerScheduleCommands(program: Command): void {
   );
 
   schedule.command('describe <scheduleId>').action(async (id: string, _f: unknown, cmd: Command) =>
-    withSession(cmd, async (s) => {
+    withScheduleSession(cmd, async (s) => {
       const d = await s.client.schedule.getHandle(id).describe();
       const view = {
         scheduleId: d.scheduleId,
@@ -125,7 +123,7 @@ export function registerScheduleCommands(program: Command): void {
       .description(description)
       .option('--note <text>', 'note recorded with pause/unpause')
       .action(async (id: string, flags: { note?: string }, cmd: Command) =>
-        withSession(cmd, async (s) => {
+        withScheduleSession(cmd, async (s) => {
           const handle = s.client.schedule.getHandle(id);
           if (name === 'pause' || name === 'unpause') await handle[name](flags.note);
           else await handle[name]();
@@ -145,7 +143,7 @@ export function registerScheduleCommands(program: Command): void {
     .requiredOption('--end <time>', 'ISO end time')
     .option('--overlap <policy>', OVERLAP.join('|'), 'allow_all')
     .action(async (id: string, flags: { start: string; end: string; overlap: string }, cmd: Command) =>
-      withSession(cmd, async (s) => {
+      withScheduleSession(cmd, async (s) => {
         await s.client.schedule.getHandle(id).backfill({
           start: parseDate('--start', flags.start),
           end: parseDate('--end', flags.end),

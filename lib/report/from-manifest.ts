@@ -2,8 +2,21 @@ import type { Table } from 'apache-arrow';
 import type { RunManifest } from '../engine/types.ts';
 import { numberColumn, tableRows } from '../store/parquet.ts';
 import type { RunStore } from '../store/run-store.ts';
+import { writeFileAtomic } from '../store/atomic.ts';
+import { renderReport } from './render.ts';
 import type { ComparisonRow } from '../stats/index.ts';
 import type { ReportInput, ReportPosterior, ReportTable } from './types.ts';
+
+/**
+ * Render a run's report from its manifest and artifacts and write `<runId>/report.html`
+ * atomically (the end of every run and `sciflow report` both come here).
+ */
+export async function writeRunReport(store: RunStore, manifest: RunManifest): Promise<{ path: string; figures: { name: string; svg: string }[] }> {
+  const { html, figures } = await renderReport(await reportInputFromManifest(store, manifest));
+  const path = `${store.runDir(manifest.runId)}/report.html`;
+  await writeFileAtomic(path, html);
+  return { path, figures };
+}
 
 /** Columns of a posterior_samples table that are not parameters. */
 const NOT_PARAMETERS = new Set(['weight', 'logWeight', 'chain', 'logL', 'step', 'walker']);

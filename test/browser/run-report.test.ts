@@ -13,21 +13,18 @@ import { RunStore } from '../../lib/store/run-store.ts';
 import { getPipeline } from '../../pipelines/index.ts';
 import { submitRun, waitForRun } from '../../temporal/runs.ts';
 import { checkReportFile, launchChromium } from '../support/browser.ts';
-import { startInProcessWorker, startTestEnvironment, type TestEnvironment } from '../support/temporal.ts';
+import { startTestEnvironment, type TestEnvironment } from '../support/temporal.ts';
 
 let env: TestEnvironment;
 let browser: Browser;
-let stopWorker: () => Promise<void>;
 
 before(async () => {
   browser = await launchChromium();
-  env = await startTestEnvironment();
-  stopWorker = await startInProcessWorker(env);
+  env = await startTestEnvironment({ worker: true });
 });
 
 after(async () => {
   await browser?.close();
-  await stopWorker?.();
   await env?.close();
 });
 

@@ -4,18 +4,15 @@ import { weightedMean } from '../../lib/stats/index.ts';
 import { numberColumn, tableRows } from '../../lib/store/parquet.ts';
 import { RunStore } from '../../lib/store/run-store.ts';
 import { submitRun, waitForRun } from '../../temporal/runs.ts';
-import { startInProcessWorker, startTestEnvironment, type TestEnvironment } from '../support/temporal.ts';
+import { startTestEnvironment, type TestEnvironment } from '../support/temporal.ts';
 
 let env: TestEnvironment;
-let stopWorker: () => Promise<void>;
 
 before(async () => {
-  env = await startTestEnvironment();
-  stopWorker = await startInProcessWorker(env);
+  env = await startTestEnvironment({ worker: true });
 });
 
 after(async () => {
-  await stopWorker?.();
   await env?.close();
 });
 

@@ -8,21 +8,18 @@ import { sha256 } from '../../lib/store/hash.ts';
 import { RunStore } from '../../lib/store/run-store.ts';
 import { getPipeline } from '../../pipelines/index.ts';
 import { describeRun, submitRun, waitForRun } from '../../temporal/runs.ts';
-import { scheduledActivities, startInProcessWorker, startTestEnvironment, type TestEnvironment } from '../support/temporal.ts';
+import { scheduledActivities, startTestEnvironment, type TestEnvironment } from '../support/temporal.ts';
 
 const SMALL = ['observations=50', 'steps=500', 'burnIn=150', 'substeps=300', 'chains=3', 'nlive=100'];
 const STAGE_ACTIVITIES = ['simulate', 'mcmc', 'nestedSampling', 'comparePosteriors', 'summarizeChains'];
 
 let env: TestEnvironment;
-let stopWorker: () => Promise<void>;
 
 before(async () => {
-  env = await startTestEnvironment();
-  stopWorker = await startInProcessWorker(env);
+  env = await startTestEnvironment({ worker: true });
 });
 
 after(async () => {
-  await stopWorker?.();
   await env?.close();
 });
 

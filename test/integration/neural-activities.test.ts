@@ -11,7 +11,7 @@ import { linearGaussian } from '../unit/nn/problems.ts';
 import { RunStore } from '../../lib/store/run-store.ts';
 import { registerPipeline } from '../../pipelines/index.ts';
 import { submitRun, waitForRun } from '../../temporal/runs.ts';
-import { startInProcessWorker, startTestEnvironment, type TestEnvironment } from '../support/temporal.ts';
+import { startTestEnvironment, type TestEnvironment } from '../support/temporal.ts';
 
 /** A smooth vector function of 3 parameters on 50 outputs: a Gaussian line on a continuum. */
 const GRID = Array.from({ length: 50 }, (_, i) => i / 49);
@@ -82,17 +82,14 @@ const toySnl: PipelineDefinition<typeof snlSchema> = {
 };
 
 let env: TestEnvironment;
-let stopWorker: () => Promise<void>;
 
 before(async () => {
   registerPipeline(toy as unknown as PipelineDefinition);
   registerPipeline(toySnl as unknown as PipelineDefinition);
-  env = await startTestEnvironment();
-  stopWorker = await startInProcessWorker(env);
+  env = await startTestEnvironment({ worker: true });
 });
 
 after(async () => {
-  await stopWorker?.();
   await env?.close();
 });
 

@@ -6,19 +6,16 @@ import { RunStore } from '../../lib/store/run-store.ts';
 import { Rng } from '../../lib/random.ts';
 import { closedForm } from '../../pipelines/demo/oscillator.ts';
 import { sciflow } from '../support/cli.ts';
-import { startInProcessWorker, startTestEnvironment, type TestEnvironment } from '../support/temporal.ts';
+import { startTestEnvironment, type TestEnvironment } from '../support/temporal.ts';
 
 let env: TestEnvironment;
-let stopWorker: () => Promise<void>;
 
 before(async () => {
-  env = await startTestEnvironment();
-  stopWorker = await startInProcessWorker(env);
+  env = await startTestEnvironment({ worker: true });
 });
 
 after(async () => {
   await sciflow(['schedule', 'delete', 'reanalysis'], env.env).catch(() => undefined);
-  await stopWorker?.();
   await env?.close();
 });
 

@@ -20,13 +20,19 @@ export interface TestEnvironment {
   close(): Promise<void>;
 }
 
-export async function startTestEnvironment(): Promise<TestEnvironment> {
+/**
+ * `worker: true` also runs a sciflow worker in the test process (it sees pipelines the test
+ * registered); `close()` stops it before the server.
+ */
+export async function startTestEnvironment(options: { worker?: boolean } = {}): Promise<TestEnvironment> {
   const dir = mkdtempSync(join(tmpdir(), 'sciflow-test-'));
   process.env.SCIFLOW_HOME = join(dir, 'state');
   delete process.env.TEMPORAL_ADDRESS;
   await ensureDevServer();
   const target = await resolveTarget();
   const client = await connectClient(target);
+  const worker = options.worker ? await createWorker(target) : undefined;
+  const running = worker?.run();
   return {
     dir,
     storeRoot: join(dir, 'runs'),
@@ -34,6 +40,8 @@ export async function startTestEnvironment(): Promise<TestEnvironment> {
     client,
     env: { ...process.env, SCIFLOW_HOME: process.env.SCIFLOW_HOME, SCIFLOW_STORE: join(dir, 'runs') },
     async close() {
+      worker?.shutdown();
+      await running;
       await client.connection.close();
       await stopDevServer();
       rmSync(dir, { recursive: true, force: true });
@@ -49,12 +57,3 @@ export async function scheduledActivities(client: Client, workflowId: string): P
     .filter((n): n is string => Boolean(n));
 }
 
-/** A sciflow worker in the test process (it sees pipelines the test registered); returns its stop. */
-export async function startInProcessWorker(env: TestEnvironment): Promise<() => Promise<void>> {
-  const worker = await createWorker(env.target);
-  const running = worker.run();
-  return async () => {
-    worker.shutdown();
-    await running;
-  };
-}

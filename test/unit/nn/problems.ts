@@ -3,8 +3,8 @@
  * benchmark measures exactly what the tests check.
  */
 import { Rng } from '../../../lib/random.ts';
-import type { LinearScoreModel } from '../../../lib/nn/compression.ts';
-import type { Prior, Simulator } from '../../../lib/nn/snl.ts';
+import { linearScoreCompressor, type LinearScoreModel } from '../../../lib/nn/compression.ts';
+import type { Prior, Simulator, SnlOptions } from '../../../lib/nn/snl.ts';
 
 /** Φ(x) via erf (Abramowitz & Stegun 7.1.26, |error| < 1.5e-7). */
 export function normalCdf(x: number): number {
@@ -122,3 +122,18 @@ export function inverseNormalCdf(p: number): number {
   const r = q * q;
   return ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
 }
+
+/** The SNL run of the tests and the neural bench: 3 rounds × 500 simulations, score-compressed data. */
+export const linearGaussianSnlOptions = (overrides: Partial<SnlOptions> = {}): SnlOptions => ({
+  prior: linearGaussian.prior,
+  simulator: linearGaussian.simulator,
+  observation: linearGaussian.observation,
+  rounds: 3,
+  simulationsPerRound: 500,
+  posteriorSamples: 4000,
+  // x → 2 score summaries, sufficient for this model, so the posterior is unchanged.
+  compression: () => linearScoreCompressor(linearGaussian.scoreModel),
+  training: { epochs: 100 },
+  seed: 3,
+  ...overrides,
+});

@@ -5,9 +5,9 @@ import { linearScoreCompressor, pcaCompression } from '../../../lib/nn/compressi
 import { toMatrix } from '../../../lib/nn/matrix.ts';
 import { ensembleSampler, type PosteriorSampler } from '../../../lib/nn/posterior-sampler.ts';
 import { nestedSample } from '../../../lib/sampling/nested/index.ts';
-import { runSnl, type SnlCheckpoint, type SnlOptions } from '../../../lib/nn/snl.ts';
+import { runSnl, type SnlCheckpoint } from '../../../lib/nn/snl.ts';
 import { bhattacharyyaToNormal, mean, useDefaultBackend } from './helpers.ts';
-import { linearGaussian } from './problems.ts';
+import { linearGaussian, linearGaussianSnlOptions } from './problems.ts';
 
 await useDefaultBackend();
 
@@ -52,24 +52,11 @@ test('linear score compression equals Jᵀ Σ⁻¹ (x − μ*); PCA compression 
   assert.equal(pca.compress(x).cols, 3);
 });
 
-const snlOptions = (overrides: Partial<SnlOptions> = {}): SnlOptions => ({
-  prior: linearGaussian.prior,
-  simulator: linearGaussian.simulator,
-  observation: linearGaussian.observation,
-  rounds: 3,
-  simulationsPerRound: 500,
-  posteriorSamples: 4000,
-  // x → 2 score summaries, sufficient for this model, so the posterior is unchanged.
-  compression: () => linearScoreCompressor(linearGaussian.scoreModel),
-  training: { epochs: 100 },
-  seed: 3,
-  ...overrides,
-});
 
 test('SNL on a linear-Gaussian simulator: every marginal has Bhattacharyya coefficient ≥ 0.98 within 3 rounds', async () => {
   const truth = linearGaussian.posterior;
   const rounds: number[] = [];
-  const result = await runSnl(snlOptions({ onRound: (s) => void rounds.push(s.simulatorCalls) }));
+  const result = await runSnl(linearGaussianSnlOptions({ onRound: (s) => void rounds.push(s.simulatorCalls) }));
   assert.equal(result.simulatorCalls, 1500);
   assert.deepEqual(rounds, [500, 1000, 1500]);
   assert.equal(result.posterior.length, 4000);
@@ -83,9 +70,9 @@ test('SNL on a linear-Gaussian simulator: every marginal has Bhattacharyya coeff
 test('SNL resumed from a round checkpoint reproduces the uninterrupted run', async () => {
   const small = { rounds: 2, simulationsPerRound: 150, posteriorSamples: 300, training: { epochs: 8 } };
   let checkpoint: SnlCheckpoint | null = null;
-  const full = await runSnl(snlOptions({ ...small, onRound: (s, take) => void (s.round === 0 && (checkpoint = JSON.parse(JSON.stringify(take())))) }));
+  const full = await runSnl(linearGaussianSnlOptions({ ...small, onRound: (s, take) => void (s.round === 0 && (checkpoint = JSON.parse(JSON.stringify(take())))) }));
   assert.ok(checkpoint);
-  const resumed = await runSnl(snlOptions({ ...small, resumeFrom: checkpoint }));
+  const resumed = await runSnl(linearGaussianSnlOptions({ ...small, resumeFrom: checkpoint }));
   assert.deepEqual(resumed.posterior, full.posterior);
   assert.deepEqual(resumed.rounds, full.rounds);
   assert.equal(resumed.simulatorCalls, 300);
@@ -105,7 +92,7 @@ test('lib/sampling\'s nested sampler plugs into SNL as the posterior sampler', a
     return Array.from({ length: samples }, () => result.equalWeight[rng.int(result.equalWeight.length)]);
   };
   const truth = linearGaussian.posterior;
-  const result = await runSnl(snlOptions({ rounds: 2, simulationsPerRound: 400, posteriorSamples: 3000, sampler: nestedPosterior }));
+  const result = await runSnl(linearGaussianSnlOptions({ rounds: 2, simulationsPerRound: 400, posteriorSamples: 3000, sampler: nestedPosterior }));
   assert.equal(result.simulatorCalls, 800);
   for (let k = 0; k < 2; k++) {
     const bc = bhattacharyyaToNormal(result.posterior.map((p) => p[k]), truth.mean[k], truth.std[k]);
