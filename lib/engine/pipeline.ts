@@ -1,6 +1,7 @@
 import type { Table } from 'apache-arrow';
 import type { z } from 'zod';
 import type { Prior } from '../nn/posterior-sampler.ts';
+import type { PipelineFigureHook } from '../report/from-manifest.ts';
 import type { Rng } from '../random.ts';
 import { hashJson } from '../store/hash.ts';
 import type { InputFile, Json, RetryPlan, RunPlan, StagePlan } from './types.ts';
@@ -44,6 +45,8 @@ export interface PipelineDefinition<Schema extends z.ZodType = z.ZodType> {
   problems?: Record<string, (params: { [key: string]: Json }, load: (stage: string, name: string) => Promise<Table>) => Promise<InferenceProblem>>;
   /** Simulation-based inference problems (prior + simulator + observation) by name, for SNL. */
   simulationProblems?: Record<string, (params: { [key: string]: Json }, load: (stage: string, name: string) => Promise<Table>) => Promise<SimulationProblem>>;
+  /** The pipeline's own report figures, drawn from a completed run's artifacts (vega-lite specs). */
+  reportFigures?: PipelineFigureHook;
 }
 
 /** Inference from simulations alone: the likelihood is learned (sequential neural likelihood). */

@@ -5,17 +5,42 @@ import type { RunStore } from '../store/run-store.ts';
 import { writeFileAtomic } from '../store/atomic.ts';
 import { renderReport } from './render.ts';
 import type { ComparisonRow } from '../stats/index.ts';
-import type { ReportInput, ReportPosterior, ReportTable } from './types.ts';
+import type { PipelineFigure, ReportInput, ReportPosterior, ReportTable } from './types.ts';
+
+/** A run's artifacts as a pipeline's report hook sees them. */
+export interface RunArtifacts {
+  manifest: RunManifest;
+  /** An output of a stage (branch 0 unless given) as an Arrow table. */
+  load(stage: string, output: string, branch?: number): Promise<Table>;
+}
+
+/** Draws a pipeline's own figures from a run's artifacts (PipelineDefinition.reportFigures). */
+export type PipelineFigureHook = (run: RunArtifacts) => Promise<PipelineFigure[]>;
 
 /**
  * Render a run's report from its manifest and artifacts and write `<runId>/report.html`
  * atomically (the end of every run and `sciflow report` both come here).
  */
-export async function writeRunReport(store: RunStore, manifest: RunManifest): Promise<{ path: string; figures: { name: string; svg: string }[] }> {
-  const { html, figures } = await renderReport(await reportInputFromManifest(store, manifest));
+export async function writeRunReport(
+  store: RunStore,
+  manifest: RunManifest,
+  pipelineFigures?: PipelineFigureHook,
+): Promise<{ path: string; figures: { name: string; svg: string }[] }> {
+  const input = await reportInputFromManifest(store, manifest);
+  if (pipelineFigures && manifest.status === 'completed') {
+    const figures = await pipelineFigures({ manifest, load: (stage, output, branch = 0) => loadOutput(store, manifest, stage, output, branch) });
+    if (figures.length) input.pipelineFigures = figures;
+  }
+  const { html, figures } = await renderReport(input);
   const path = `${store.runDir(manifest.runId)}/report.html`;
   await writeFileAtomic(path, html);
   return { path, figures };
+}
+
+function loadOutput(store: RunStore, manifest: RunManifest, stage: string, output: string, branch: number): Promise<Table> {
+  const ref = manifest.stages.find((s) => s.name === stage)?.outputs?.branches[branch]?.[output];
+  if (!ref) throw new Error(`run ${manifest.runId}: stage ${stage} has no output ${output} in branch ${branch}`);
+  return store.get(ref);
 }
 
 /** Columns of a posterior_samples table that are not parameters. */

@@ -45,6 +45,11 @@ export async function renderReport(input: ReportInput): Promise<RenderedReport> 
   if (input.trainingCurves?.length) sections.push({ id: 'training', title: 'Training', html: await trainingSection(input.trainingCurves, plot) });
   if (input.comparisons?.length) sections.push({ id: 'comparison', title: 'Posterior comparison', html: await comparisonSection(input.comparisons, plot) });
   if (input.calibrations?.length) sections.push({ id: 'calibration', title: 'Calibration (SBC)', html: await calibrationSection(input.calibrations, plot) });
+  if (input.pipelineFigures?.length) {
+    const parts: string[] = [];
+    for (const f of input.pipelineFigures) parts.push(await plot(`pipeline-${f.name}`, f.title, f.spec, f.caption ?? f.title));
+    sections.push({ id: 'pipeline', title: input.run.pipeline, html: parts.join('\n') });
+  }
   if (input.tables?.length) {
     const html = input.tables.map((t) => `<h3>${escapeHtml(t.title)}</h3>${table(t.columns, t.rows)}`).join('\n');
     sections.push({ id: 'tables', title: 'Tables', html });

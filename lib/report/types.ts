@@ -3,6 +3,7 @@
  * manifest and the Parquet artifacts; tests fill it synthetically. Times are ISO-8601 strings as
  * stored in manifests. Optional collections may be left out or empty; their sections are omitted.
  */
+import type { TopLevelSpec } from 'vega-lite';
 import type { ComparisonRow, SampleSet, SbcParameterResult } from '../stats/index.ts';
 
 export type RunStatus = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled';
@@ -18,6 +19,20 @@ export interface ReportInput {
   comparisons?: ReportComparison[];
   calibrations?: ReportCalibration[];
   tables?: ReportTable[];
+  /** A pipeline's own figures (best-fit spectra, forecasts, bias plots), drawn after the generic sections. */
+  pipelineFigures?: PipelineFigure[];
+}
+
+/**
+ * A domain figure a pipeline draws for its report (PipelineDefinition.reportFigures): a vega-lite
+ * spec with its data inline (`data.values`), rendered to SVG like every other figure.
+ */
+export interface PipelineFigure {
+  /** Figure id, unique in the report (letters, digits, dashes). */
+  name: string;
+  title: string;
+  caption?: string;
+  spec: TopLevelSpec;
 }
 
 export interface ReportRun {

@@ -112,3 +112,23 @@ test('minimal and edge-case inputs render: no stages, one parameter, no validati
   assert.deepEqual(figures.map((f) => f.name), ['marginals', 'evidence', 'training']);
   assert.ok(html.includes('<span>finished <b>–</b></span>'));
 });
+
+test("a pipeline's own figures get their section, captions and SVG marks", async () => {
+  const { html, figures } = await renderReport({
+    run: { runId: 'r2', pipeline: 'retrieval', status: 'completed', createdAt: '2025-01-01T00:00:00.000Z' },
+    stages: [],
+    provenance: { config: null, configHash: 'h', codeVersion: 'v', computeBackend: 'cpu', host: 'h', nodeVersion: 'v20' },
+    pipelineFigures: [
+      {
+        name: 'spectrum',
+        title: 'Best-fit spectrum',
+        caption: 'Eclipse depth against wavelength.',
+        spec: { data: { values: [{ x: 1, y: 2 }, { x: 2, y: 3 }] }, mark: 'line', encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'y', type: 'quantitative' } } },
+      },
+    ],
+  });
+  assert.deepEqual(sectionIds(html), ['stages', 'pipeline', 'provenance']);
+  assert.deepEqual(figures.map((f) => f.name), ['pipeline-spectrum']);
+  assert.ok(html.includes('Eclipse depth against wavelength.'));
+  assert.match(figures[0]!.svg, /<path[^>]+d="M/);
+});
