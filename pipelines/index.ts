@@ -1,12 +1,16 @@
 import { UserError } from '../lib/engine/errors.ts';
 import type { PipelineDefinition } from '../lib/engine/pipeline.ts';
+import { atmosphericRetrieval } from './atmospheric-retrieval/index.ts';
 import { cosmology } from './cosmology/index.ts';
 import { demo } from './demo/index.ts';
+import { rocketInstability } from './rocket-instability/index.ts';
 
 /** Every pipeline sciflow knows, by name. A new domain adds its folder and one line here. */
 const PIPELINES: Record<string, PipelineDefinition> = {
   [demo.name]: demo as unknown as PipelineDefinition,
   [cosmology.name]: cosmology as unknown as PipelineDefinition,
+  [atmosphericRetrieval.name]: atmosphericRetrieval as unknown as PipelineDefinition,
+  [rocketInstability.name]: rocketInstability as unknown as PipelineDefinition,
 };
 
 /**

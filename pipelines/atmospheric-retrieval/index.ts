@@ -1,0 +1,223 @@
+import { join } from 'node:path';
+import { z } from 'zod';
+import type { InferenceProblem, PipelineDefinition, StageDefinition } from '../../lib/engine/pipeline.ts';
+import type { InputFile, Json } from '../../lib/engine/types.ts';
+import { selectBackend } from '../../lib/nn/backend.ts';
+import { Rng } from '../../lib/random.ts';
+import { tableFromColumns } from '../../lib/store/parquet.ts';
+import { DEFAULT_RESOLUTION, PARAM_NAMES } from './constants.ts';
+import { DATA_DIR, DEPTHS_FILE } from './data.ts';
+import type { Resolution } from './forward.ts';
+import { atmosphericFigures } from './report.ts';
+import {
+  cachedForwardModel,
+  cachedSpectrum,
+  fullLogLikelihood,
+  injectObservation,
+  priorTransform,
+  samplePrior,
+  surrogateFromArtifact,
+  surrogateLogLikelihood,
+  type Observation,
+} from './retrieval.ts';
+
+/**
+ * The `atmospheric-retrieval` pipeline: the dayside emission spectrum of HD 189733 b retrieved with
+ * a neural surrogate of radiative transfer (after Himes et al. 2022, PSJ 3, 91) and checked against
+ * the same retrieval with the full forward model. Stages: training set from the prior → surrogate
+ * (deep ensemble) → nested sampling with the surrogate and with the full model → posterior
+ * comparison. The training set and surrogate depend only on prior, model, size and seed, so a new
+ * data set (or a scheduled re-analysis) reuses them from the cache.
+ */
+
+/** Size keys each preset fills in when the user did not set them. */
+const PRESETS = {
+  default: { trainingSize: 12000, epochs: 150, ensembleSize: 3, nlive: 200 },
+  full: { trainingSize: 60000, epochs: 400, ensembleSize: 5, nlive: 800 },
+} as const;
+
+const surrogateSchema = z
+  .object({
+    hiddenUnits: z.array(z.number().int().min(1)).min(1).default([128, 128, 128]),
+    /** Members of the deep ensemble (preset: 3 / 5). */
+    ensembleSize: z.number().int().min(1).optional(),
+    /** Training epochs per member, early-stopped (preset: 150 / 400). */
+    epochs: z.number().int().min(1).optional(),
+    batchSize: z.number().int().min(1).default(256),
+    patience: z.number().int().min(1).default(25),
+    /** Regress this many PCA coefficients of the standardised depths (null: all 79 depths). */
+    pcaComponents: z.number().int().min(1).nullable().default(null),
+  })
+  .strict();
+
+const schema = z
+  .object({
+    seed: z.number().int().nonnegative().default(42),
+    /** `default`: the README's job (≤ 10 min on 2 cores); `full`: larger training set, ensemble and nlive. */
+    preset: z.enum(['default', 'full']).default('default'),
+    /** Folder with eclipse_depths.csv and filters/ (default: the HD 189733 b copy in pipelines/atmospheric-retrieval/data). */
+    dataDir: z.string().optional(),
+    /** `real`: retrieve the observed spectrum; `synthetic`: inject θ (drawn from the prior), add noise at the real error bars, retrieve. */
+    mode: z.enum(['real', 'synthetic']).default('real'),
+    /** Synthetic mode: number of injected parameter sets (one retrieval each, fanned out). */
+    injections: z.number().int().min(1).max(100).default(5),
+    /** Spectra simulated from the prior to train the surrogate (preset: 12000 / 60000). */
+    trainingSize: z.number().int().min(100).optional(),
+    surrogate: surrogateSchema.default(surrogateSchema.parse({})),
+    /**
+     * Multiple of the ensemble's epistemic spread added (in quadrature) to each band's error in the
+     * surrogate likelihood; 0 trusts the ensemble mean as exact.
+     */
+    spreadScale: z.number().min(0).default(1),
+    /** Live points of both nested-sampling runs (preset: 200 / 800). */
+    nlive: z.number().int().min(20).optional(),
+    dlogz: z.number().positive().default(0.1),
+    /** Also run the full-model (reference) retrieval and compare the two posteriors. */
+    reference: z.boolean().default(true),
+    /** Run the classifier two-sample test in the comparison (adds ~10 s). */
+    c2st: z.boolean().default(true),
+    /** Radiative-transfer resolution (layers, angles, wavenumber nodes per band). */
+    resolution: z
+      .object({
+        layers: z.number().int().min(10).default(DEFAULT_RESOLUTION.layers),
+        angles: z.number().int().min(1).max(16).default(DEFAULT_RESOLUTION.angles),
+        topHatNodes: z.number().int().min(1).default(DEFAULT_RESOLUTION.topHatNodes),
+        broadNodes: z.number().int().min(2).default(DEFAULT_RESOLUTION.broadNodes),
+      })
+      .strict()
+      .default({ layers: DEFAULT_RESOLUTION.layers, angles: DEFAULT_RESOLUTION.angles, topHatNodes: DEFAULT_RESOLUTION.topHatNodes, broadNodes: DEFAULT_RESOLUTION.broadNodes }),
+    checkpointSeconds: z.number().positive().default(10),
+  })
+  .strict();
+
+export type AtmosphericConfig = z.infer<typeof schema>;
+
+/** The config's size keys with the preset's values where the user left them unset. */
+export function resolveSizes(c: AtmosphericConfig) {
+  const p = PRESETS[c.preset];
+  return {
+    trainingSize: c.trainingSize ?? p.trainingSize,
+    epochs: c.surrogate.epochs ?? p.epochs,
+    ensembleSize: c.surrogate.ensembleSize ?? p.ensembleSize,
+    nlive: c.nlive ?? p.nlive,
+  };
+}
+
+function resolution(p: { [key: string]: Json }): Resolution {
+  return { ...DEFAULT_RESOLUTION, ...(p.resolution as Partial<Resolution>) };
+}
+
+function observation(p: { [key: string]: Json }): Observation {
+  const dir = String(p.dataDir);
+  const data = cachedSpectrum(dir);
+  if (p.injection === undefined) return { depth: data.depth, error: data.error };
+  // Injection i: θ and noise from its own stream of the run seed, identical in every stage.
+  const rng = Rng.fromSeed(Number(p.injectionSeed)).fork(Number(p.injection));
+  return injectObservation(cachedForwardModel(dir, resolution(p)), data.error, rng);
+}
+
+function problem(logLikelihood: InferenceProblem['logLikelihood'], obs: Observation): InferenceProblem {
+  return { paramNames: [...PARAM_NAMES], priorTransform, logLikelihood, ...(obs.truth && { truth: obs.truth }) };
+}
+
+export const atmosphericRetrieval: PipelineDefinition<typeof schema> = {
+  name: 'atmospheric-retrieval',
+  description: 'HD 189733 b emission spectrum: nested-sampling retrieval with a neural surrogate of radiative transfer vs the full model',
+  version: '1',
+  schema,
+  dataFiles: (c) => [{ key: 'dataDir', path: join(c.dataDir ?? DATA_DIR, DEPTHS_FILE) }],
+  stages,
+  simulators: {
+    /** θ from the uniform prior and the band-integrated depths of the full model, one row each. */
+    'training-set': (p, rng) => {
+      const model = cachedForwardModel(DATA_DIR, resolution(p));
+      const n = Number(p.size);
+      const thetas = Array.from({ length: n }, () => samplePrior(rng));
+      const depths = thetas.map((t) => Array.from(model.depths(t)));
+      const columns: Record<string, number[] | number[][]> = Object.fromEntries(PARAM_NAMES.map((name, d) => [name, thetas.map((t) => t[d]!)]));
+      return tableFromColumns({ ...columns, depths });
+    },
+  },
+  problems: {
+    full: async (p) => {
+      const obs = observation(p);
+      return problem(fullLogLikelihood(cachedForwardModel(String(p.dataDir), resolution(p)), obs), obs);
+    },
+    surrogate: async (p, load) => {
+      await selectBackend();
+      const obs = observation(p);
+      const artifact = await load('surrogate', 'surrogate');
+      const surrogate = surrogateFromArtifact(String(artifact.getChild('json')!.get(0)));
+      return problem(surrogateLogLikelihood(surrogate, obs, Number(p.spreadScale)), obs);
+    },
+  },
+  reportFigures: atmosphericFigures,
+};
+
+function stages(c: AtmosphericConfig, inputs: InputFile[]): StageDefinition[] {
+  const sizes = resolveSizes(c);
+  const long = { timeoutMs: 4 * 60 * 60 * 1000, checkpointMs: c.checkpointSeconds * 1000 };
+  // The training set depends on prior, model, size and seed only — never on the observed data.
+  const trainingSet: StageDefinition = {
+    name: 'training-set',
+    activity: 'simulate',
+    params: { simulator: 'training-set', size: sizes.trainingSize, resolution: c.resolution },
+    ...long,
+    // The simulator runs without heartbeats (≈ 1 ms per spectrum).
+    heartbeatTimeoutMs: 60 * 60 * 1000,
+  };
+  const { ensembleSize, epochs } = sizes;
+  const surrogate: StageDefinition = {
+    name: 'surrogate',
+    activity: 'trainSurrogate',
+    dependsOn: ['training-set'],
+    params: {
+      training: { stage: 'training-set', output: 'observations' },
+      inputs: [...PARAM_NAMES],
+      outputs: 'depths',
+      surrogate: { ...c.surrogate, ensembleSize, epochs },
+    },
+    ...long,
+    heartbeatTimeoutMs: 5 * 60 * 1000,
+  };
+  const synthetic = c.mode === 'synthetic';
+  // The data file's hash is a param of the retrievals, so new data means new retrievals (only).
+  const retrieval = {
+    dataDir: c.dataDir ?? DATA_DIR,
+    data: inputs.map((f) => f.sha256),
+    resolution: c.resolution,
+    nlive: sizes.nlive,
+    dlogz: c.dlogz,
+    // Common random numbers: both samplers make the same draws until their likelihoods differ.
+    samplerSeed: c.seed + 1,
+    ...(synthetic && { injectionSeed: c.seed + 2 }),
+  };
+  const fanOut = synthetic ? { fanOut: { param: 'injection', values: Array.from({ length: c.injections }, (_, i) => i), concurrency: 1 } } : {};
+  const ns = (name: string, problemName: string, dependsOn: string[], extra: { [key: string]: Json } = {}): StageDefinition => ({
+    name,
+    activity: 'nestedSampling',
+    dependsOn,
+    params: { problem: problemName, ...retrieval, ...extra },
+    ...long,
+    heartbeatTimeoutMs: 2 * 60 * 1000,
+    ...fanOut,
+  });
+  const out = [trainingSet, surrogate, ns('retrieve-surrogate', 'surrogate', ['surrogate'], { spreadScale: c.spreadScale })];
+  if (!c.reference) return out;
+  out.push(ns('retrieve-full', 'full', []));
+  const branches = synthetic ? c.injections : 1;
+  for (let b = 0; b < branches; b++) {
+    out.push({
+      name: synthetic ? `compare-${b}` : 'compare',
+      activity: 'comparePosteriors',
+      dependsOn: ['retrieve-full', 'retrieve-surrogate'],
+      params: {
+        reference: { stage: 'retrieve-full', output: 'posterior_samples', ...(synthetic && { branch: b }) },
+        other: { stage: 'retrieve-surrogate', output: 'posterior_samples', ...(synthetic && { branch: b }) },
+        parameters: [...PARAM_NAMES],
+        c2st: c.c2st,
+      },
+    });
+  }
+  return out;
+}
