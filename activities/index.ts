@@ -9,3 +9,4 @@ export { trainSurrogate } from './train-surrogate.ts';
 export { summarizeChains } from './summarize-chains.ts';
 export { comparePosteriors } from './compare-posteriors.ts';
 export { bayesFactors } from './bayes-factors.ts';
+export { forecast } from './forecast.ts';

@@ -7,17 +7,21 @@ import { basename, dirname, join } from 'node:path';
  * scheduled re-analysis needs.
  */
 export function newestMatch(pattern: string): string | undefined {
+  const matches = matchingFiles(pattern)
+    .map((path) => ({ path, mtime: statSync(path).mtimeMs }))
+    .sort((a, b) => b.mtime - a.mtime || b.path.localeCompare(a.path));
+  return matches[0]?.path;
+}
+
+/** Every file matching the glob (same rules as newestMatch), sorted by name; [] if the folder is missing. */
+export function matchingFiles(pattern: string): string[] {
   const dir = dirname(pattern);
   const re = new RegExp('^' + basename(pattern).replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$');
   let entries: string[];
   try {
     entries = readdirSync(dir);
   } catch {
-    return undefined;
+    return [];
   }
-  const matches = entries
-    .filter((name) => re.test(name))
-    .map((name) => ({ path: join(dir, name), mtime: statSync(join(dir, name)).mtimeMs }))
-    .sort((a, b) => b.mtime - a.mtime || b.path.localeCompare(a.path));
-  return matches[0]?.path;
+  return entries.filter((name) => re.test(name)).sort().map((name) => join(dir, name));
 }

@@ -1,0 +1,203 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { UserError } from '../../lib/engine/errors.ts';
+import { matchingFiles } from '../../lib/engine/glob.ts';
+import type { PipelineDefinition, StageDefinition } from '../../lib/engine/pipeline.ts';
+import type { InputFile, Json } from '../../lib/engine/types.ts';
+import { DEFAULT_THRESHOLD } from './constants.ts';
+import { SENSOR_SET_NAMES, type SensorSet } from './features.ts';
+import { rocketFigures } from './report.ts';
+
+/**
+ * The `rocket-instability` pipeline: forecast the 1T dynamic-pressure amplitude of a LOX/H2
+ * combustor 500 ms ahead with an autoregressive heteroscedastic deep ensemble (after Sengupta,
+ * Waxenegger-Wilfing et al. 2021), on test runs from a noisy Stuart–Landau simulator or Parquet
+ * files in `dataDir`.
+ *
+ *   analyze (default)  runs (fan-out, one per test run: cached per file) → train (fan-out over the
+ *                      ablation's sensor sets) → evaluate (held-out scores, baselines, warnings,
+ *                      attribution, sensor failure)
+ *   forecast           the same runs + train stages (from the cache when the data are unchanged) →
+ *                      forecast of `runFile`
+ *   generate           write `runs` simulated test runs as Parquet files into `dataDir`
+ */
+
+/** Size keys each preset fills in when the user did not set them. */
+const PRESETS = {
+  demo: { runs: 24, ensembleSize: 5, epochs: 60 },
+  full: { runs: 80, ensembleSize: 5, epochs: 150 },
+} as const;
+
+const networkSchema = z
+  .object({
+    hiddenUnits: z.array(z.number().int().min(1)).min(1).default([64, 64]),
+    /** Members of each deep ensemble (preset: 5 / 5). */
+    ensembleSize: z.number().int().min(2).optional(),
+    /** Training epochs per member, early-stopped on the validation runs (preset: 60 / 150). */
+    epochs: z.number().int().min(1).optional(),
+    batchSize: z.number().int().min(1).default(256),
+    learningRate: z.number().positive().default(3e-3),
+    patience: z.number().int().min(1).default(15),
+  })
+  .strict();
+
+const warningSchema = z
+  .object({
+    /** Alarm when the forecast probability of exceeding `threshold` reaches this … */
+    probability: z.number().min(0).max(1).default(0.5),
+    /** … at this many consecutive forecast origins (stride apart). */
+    persistence: z.number().int().min(1).default(3),
+    /** A hit is an alarm between minLeadMs and maxLeadMs before the threshold crossing. */
+    minLeadMs: z.number().nonnegative().default(300),
+    /** An alarm longer than this before the crossing counts as an early (false) alarm. */
+    maxLeadMs: z.number().positive().default(2000),
+  })
+  .strict();
+
+const schema = z
+  .object({
+    seed: z.number().int().nonnegative().default(42),
+    /** `demo`: 24 simulated runs, ≈ 3–5 min on 2 cores; `full`: 80 runs and longer training (the bench). */
+    preset: z.enum(['demo', 'full']).default('demo'),
+    /** `analyze`: train + evaluate; `forecast`: forecast `runFile` with the model trained on `dataDir`; `generate`: write simulated runs into `dataDir`. */
+    mode: z.enum(['analyze', 'forecast', 'generate']).default('analyze'),
+    /** Folder of test-run Parquet files (columns t, p_dyn, oh_star, p_inj, t_inj, p_c, u_lox, u_h2); unset: simulate the runs in the store. */
+    dataDir: z.string().optional(),
+    /** File-name pattern of the test runs inside dataDir. */
+    dataGlob: z.string().default('*.parquet'),
+    /** mode=forecast: the test run to forecast (left out of training even when it is in dataDir). */
+    runFile: z.string().optional(),
+    /** Simulated test runs (no dataDir, or mode=generate) (preset: 24 / 80); even-numbered runs are scripted unstable. */
+    runs: z.number().int().min(4).max(10_000).optional(),
+    /** Length of a simulated test run [s]. */
+    runDuration: z.number().min(2).max(600).default(10),
+    /** Share of simulated runs with the subcritical (bistable) amplitude equation. */
+    subcriticalFraction: z.number().min(0).max(1).default(0.33),
+    /** Forecast horizon [ms]. */
+    horizonMs: z.number().int().min(10).max(5000).default(500),
+    /** Spacing of forecast origins [ms]. */
+    strideMs: z.number().int().min(1).default(20),
+    /** Instability threshold on the 1T envelope [bar]. */
+    threshold: z.number().positive().default(DEFAULT_THRESHOLD),
+    /** Shares of the (stable and unstable) runs held out for testing and for early stopping + recalibration. */
+    testFraction: z.number().min(0.05).max(0.8).default(0.3),
+    validationFraction: z.number().min(0.05).max(0.8).default(0.2),
+    /** Sensor sets of the ablation (the first is the model of the warnings, attribution and failure test; `all` is always trained). */
+    sensorSets: z.array(z.enum(SENSOR_SET_NAMES as [SensorSet, ...SensorSet[]])).min(1).default([...SENSOR_SET_NAMES]),
+    network: networkSchema.default(networkSchema.parse({})),
+    /** Rescale the predictive variance on the validation runs (one NLL-optimal factor). */
+    recalibrate: z.boolean().default(true),
+    warning: warningSchema.default(warningSchema.parse({})),
+    /** The dynamic-pressure sensor dies (reads 0) at this fraction of every held-out run. */
+    failureAt: z.number().min(0).max(1).default(0.5),
+    /** Held-out origins for integrated gradients, and the points of its path integral. */
+    attributionRows: z.number().int().min(1).default(200),
+    integrationSteps: z.number().int().min(2).default(32),
+    /** Fan-out branches run at once. */
+    concurrency: z.number().int().min(1).max(64).default(2),
+  })
+  .strict();
+
+export type RocketConfig = z.infer<typeof schema>;
+
+export function resolveSizes(c: RocketConfig) {
+  const p = PRESETS[c.preset];
+  return { runs: c.runs ?? p.runs, ensembleSize: c.network.ensembleSize ?? p.ensembleSize, epochs: c.network.epochs ?? p.epochs };
+}
+
+/** The training files: everything in dataDir matching dataGlob except the run to forecast. */
+function trainingFiles(c: RocketConfig): string[] {
+  if (!c.dataDir) return [];
+  const files = matchingFiles(resolve(c.dataDir, c.dataGlob));
+  if (!files.length && c.mode !== 'generate') throw new UserError(`dataDir: no file matches ${resolve(c.dataDir, c.dataGlob)}`);
+  return files.filter((f) => !c.runFile || f !== resolve(c.runFile));
+}
+
+export const rocketInstability: PipelineDefinition<typeof schema> = {
+  name: 'rocket-instability',
+  description: 'Thermoacoustic-instability forecasting: autoregressive Bayesian (deep-ensemble) forecaster of the 1T amplitude 500 ms ahead, with ablation, attribution and sensor failure',
+  version: '1',
+  schema,
+  dataFiles: (c) => {
+    if (c.mode === 'generate') return [];
+    const files = trainingFiles(c).map((path) => ({ key: 'dataDir', path }));
+    if (c.mode === 'forecast') {
+      if (!c.runFile) throw new UserError('mode=forecast needs runFile');
+      files.push({ key: 'runFile', path: resolve(c.runFile) });
+    }
+    return files;
+  },
+  stages: (c, inputs) => {
+    if (c.mode === 'generate') return [generateStage(c)];
+    const runFile = c.mode === 'forecast' ? inputs.at(-1) : undefined;
+    const training = runFile ? inputs.slice(0, -1) : inputs;
+    const base = [runsStage(c, training), trainStage(c)];
+    return c.mode === 'forecast' ? [...base, forecastStage(c, runFile!)] : [...base, evaluateStage(c)];
+  },
+  reportFigures: rocketFigures,
+};
+
+const features = (c: RocketConfig) => ({ horizonMs: c.horizonMs, strideMs: c.strideMs, threshold: c.threshold });
+
+function runsStage(c: RocketConfig, files: InputFile[]): StageDefinition {
+  // One branch per test run; a file's branch depends on its content hash only, so a new file
+  // (named to sort last) leaves every earlier branch's cache key unchanged.
+  const values: Json[] = c.dataDir
+    ? files.map((f) => ({ kind: 'file', path: f.path, sha256: f.sha256 }))
+    : Array.from({ length: resolveSizes(c).runs }, (_, index) => ({ kind: 'simulate', index, durationSeconds: c.runDuration, subcriticalFraction: c.subcriticalFraction }));
+  return {
+    name: 'runs',
+    activity: 'forecast',
+    params: { task: 'prepare-run', ...features(c) },
+    fanOut: { param: 'source', values, concurrency: c.concurrency },
+  };
+}
+
+function trainStage(c: RocketConfig): StageDefinition {
+  const sizes = resolveSizes(c);
+  const sets = c.mode === 'forecast' ? ['all'] : ['all', ...c.sensorSets.filter((s) => s !== 'all')];
+  const { learningRate, ensembleSize: _e, epochs: _p, ...network } = c.network;
+  return {
+    name: 'train',
+    activity: 'forecast',
+    dependsOn: ['runs'],
+    params: {
+      task: 'train',
+      horizonMs: c.horizonMs,
+      testFraction: c.testFraction,
+      validationFraction: c.validationFraction,
+      recalibrate: c.recalibrate,
+      network: { ...network, ensembleSize: sizes.ensembleSize, epochs: sizes.epochs, learningRate: { kind: 'cosine', initial: learningRate, final: learningRate / 30 } },
+    },
+    fanOut: { param: 'sensorSet', values: sets, concurrency: c.concurrency },
+    heartbeatTimeoutMs: 120_000,
+  };
+}
+
+function evaluateStage(c: RocketConfig): StageDefinition {
+  return {
+    name: 'evaluate',
+    activity: 'forecast',
+    dependsOn: ['runs', 'train'],
+    params: { task: 'evaluate', ...features(c), warning: c.warning, failureAt: c.failureAt, attributionRows: c.attributionRows, integrationSteps: c.integrationSteps },
+    heartbeatTimeoutMs: 300_000,
+  };
+}
+
+function forecastStage(c: RocketConfig, runFile: InputFile): StageDefinition {
+  return {
+    name: 'forecast',
+    activity: 'forecast',
+    dependsOn: ['train'],
+    params: { task: 'forecast', ...features(c), warning: c.warning, source: { kind: 'file', path: runFile.path, sha256: runFile.sha256 } },
+  };
+}
+
+function generateStage(c: RocketConfig): StageDefinition {
+  if (!c.dataDir) throw new UserError('mode=generate needs dataDir (the folder to write the test runs into)');
+  return {
+    name: 'generate',
+    activity: 'forecast',
+    params: { task: 'generate', dataDir: resolve(c.dataDir), runs: resolveSizes(c).runs, runDuration: c.runDuration, subcriticalFraction: c.subcriticalFraction },
+  };
+}
