@@ -10,3 +10,4 @@ export { summarizeChains } from './summarize-chains.ts';
 export { comparePosteriors } from './compare-posteriors.ts';
 export { bayesFactors } from './bayes-factors.ts';
 export { forecast } from './forecast.ts';
+export { posteriorBias } from './posterior-bias.ts';

@@ -3,6 +3,7 @@ import type { PipelineDefinition } from '../lib/engine/pipeline.ts';
 import { atmosphericRetrieval } from './atmospheric-retrieval/index.ts';
 import { cosmology } from './cosmology/index.ts';
 import { demo } from './demo/index.ts';
+import { lisaGasTorque, lisaMbhb } from './lisa/index.ts';
 import { rocketInstability } from './rocket-instability/index.ts';
 
 /** Every pipeline sciflow knows, by name. A new domain adds its folder and one line here. */
@@ -11,6 +12,8 @@ const PIPELINES: Record<string, PipelineDefinition> = {
   [cosmology.name]: cosmology as unknown as PipelineDefinition,
   [atmosphericRetrieval.name]: atmosphericRetrieval as unknown as PipelineDefinition,
   [rocketInstability.name]: rocketInstability as unknown as PipelineDefinition,
+  [lisaMbhb.name]: lisaMbhb as unknown as PipelineDefinition,
+  [lisaGasTorque.name]: lisaGasTorque as unknown as PipelineDefinition,
 };
 
 /**
