@@ -32,6 +32,11 @@ export interface HeteroscedasticConfig {
   patience: number;
   /** Variance floor in standardised target units (keeps the NLL bounded). */
   minVariance: number;
+  /**
+   * β of the β-NLL (Seitzer et al. 2022): each row's NLL is weighted by stop-gradient(σ²)^β, so
+   * rows the network already calls noisy do not starve the mean of gradient; 0 is the plain NLL.
+   */
+  beta: number;
   seed: number;
 }
 
@@ -44,6 +49,7 @@ export const DEFAULT_HETEROSCEDASTIC_CONFIG: HeteroscedasticConfig = {
   learningRate: { kind: 'cosine', initial: 3e-3, final: 1e-4 },
   patience: 15,
   minVariance: 1e-4,
+  beta: 0,
   seed: 0,
 };
 
@@ -86,9 +92,13 @@ function meanAndVariance(out: tf.Tensor2D, minVariance: number): [tf.Tensor2D, t
   return [mu, tf.add(softplus(raw), minVariance)];
 }
 
-function gaussianNll(out: tf.Tensor2D, y: tf.Tensor2D, minVariance: number): tf.Scalar {
+/** Identity whose gradient is zero (tfjs has no stop_gradient op). */
+const stopGradient = tf.customGrad(((x: tf.Tensor) => ({ value: tf.clone(x), gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy) })) as never) as (x: tf.Tensor) => tf.Tensor;
+
+function gaussianNll(out: tf.Tensor2D, y: tf.Tensor2D, minVariance: number, beta: number): tf.Scalar {
   const [mu, variance] = meanAndVariance(out, minVariance);
-  return tf.mean(tf.mul(0.5, tf.add(tf.log(variance), tf.div(tf.squaredDifference(y, mu), variance))));
+  const nll = tf.mul(0.5, tf.add(tf.log(variance), tf.div(tf.squaredDifference(y, mu), variance)));
+  return tf.mean(beta === 0 ? nll : tf.mul(nll, tf.pow(stopGradient(variance), beta)));
 }
 
 const column = (values: ArrayLike<number>): Matrix => ({ rows: values.length, cols: 1, data: Float32Array.from(values) });
@@ -216,7 +226,7 @@ export async function fitHeteroscedasticEnsemble(
     const parameters = new Parameters(mlpShapes(architecture), initialMlpParameters(architecture, rng));
     try {
       const result = await trainNetwork(
-        { parameters, loss: ([x, y]) => gaussianNll(mlpForward(x!, parameters.variables, config.activation), y!, config.minVariance), train: trainData, validation: validationData },
+        { parameters, loss: ([x, y]) => gaussianNll(mlpForward(x!, parameters.variables, config.activation), y!, config.minVariance, config.beta), train: trainData, validation: validationData },
         config,
         { seed: rng.nextUint32(), onEpoch: (record) => onEpoch?.({ ...record, member, ensembleSize: config.ensembleSize }) },
       );

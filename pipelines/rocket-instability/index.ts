@@ -24,8 +24,8 @@ import { rocketFigures } from './report.ts';
 
 /** Size keys each preset fills in when the user did not set them. */
 const PRESETS = {
-  demo: { runs: 24, ensembleSize: 5, epochs: 60 },
-  full: { runs: 80, ensembleSize: 5, epochs: 150 },
+  demo: { runs: 40, ensembleSize: 5, epochs: 60 },
+  full: { runs: 100, ensembleSize: 5, epochs: 150 },
 } as const;
 
 const networkSchema = z
@@ -38,13 +38,19 @@ const networkSchema = z
     batchSize: z.number().int().min(1).default(256),
     learningRate: z.number().positive().default(3e-3),
     patience: z.number().int().min(1).default(15),
+    /**
+     * Variance floor in standardised target units: 0.01 is an sd of 0.1 target sd (≈ 0.06 bar), the
+     * envelope's own measurement noise. With the floor at 1e-4 the members grew overconfident on
+     * the training runs within a few epochs and early stopping kept epoch 0 (demo data, 24 runs).
+     */
+    minVariance: z.number().positive().default(0.01),
   })
   .strict();
 
 const warningSchema = z
   .object({
     /** Alarm when the forecast probability of exceeding `threshold` reaches this … */
-    probability: z.number().min(0).max(1).default(0.5),
+    probability: z.number().min(0).max(1).default(0.2),
     /** … at this many consecutive forecast origins (stride apart). */
     persistence: z.number().int().min(1).default(3),
     /** A hit is an alarm between minLeadMs and maxLeadMs before the threshold crossing. */
@@ -57,17 +63,17 @@ const warningSchema = z
 const schema = z
   .object({
     seed: z.number().int().nonnegative().default(42),
-    /** `demo`: 24 simulated runs, ≈ 3–5 min on 2 cores; `full`: 80 runs and longer training (the bench). */
+    /** `demo`: 40 simulated runs, a few minutes on 2 cores; `full`: 100 runs and longer training (the bench). */
     preset: z.enum(['demo', 'full']).default('demo'),
     /** `analyze`: train + evaluate; `forecast`: forecast `runFile` with the model trained on `dataDir`; `generate`: write simulated runs into `dataDir`. */
     mode: z.enum(['analyze', 'forecast', 'generate']).default('analyze'),
     /** Folder of test-run Parquet files (columns t, p_dyn, oh_star, p_inj, t_inj, p_c, u_lox, u_h2); unset: simulate the runs in the store. */
     dataDir: z.string().optional(),
-    /** File-name pattern of the test runs inside dataDir. */
-    dataGlob: z.string().default('*.parquet'),
+    /** File-name pattern (`*`, `?`) of the test runs inside dataDir; files are taken in name order, so name new runs to sort last. */
+    runPattern: z.string().default('*.parquet'),
     /** mode=forecast: the test run to forecast (left out of training even when it is in dataDir). */
     runFile: z.string().optional(),
-    /** Simulated test runs (no dataDir, or mode=generate) (preset: 24 / 80); even-numbered runs are scripted unstable. */
+    /** Simulated test runs (no dataDir, or mode=generate) (preset: 40 / 100); even-numbered runs are scripted unstable. */
     runs: z.number().int().min(4).max(10_000).optional(),
     /** Length of a simulated test run [s]. */
     runDuration: z.number().min(2).max(600).default(10),
@@ -105,11 +111,11 @@ export function resolveSizes(c: RocketConfig) {
   return { runs: c.runs ?? p.runs, ensembleSize: c.network.ensembleSize ?? p.ensembleSize, epochs: c.network.epochs ?? p.epochs };
 }
 
-/** The training files: everything in dataDir matching dataGlob except the run to forecast. */
+/** The training files: everything in dataDir matching runPattern except the run to forecast. */
 function trainingFiles(c: RocketConfig): string[] {
   if (!c.dataDir) return [];
-  const files = matchingFiles(resolve(c.dataDir, c.dataGlob));
-  if (!files.length && c.mode !== 'generate') throw new UserError(`dataDir: no file matches ${resolve(c.dataDir, c.dataGlob)}`);
+  const files = matchingFiles(resolve(c.dataDir, c.runPattern));
+  if (!files.length && c.mode !== 'generate') throw new UserError(`dataDir: no file matches ${resolve(c.dataDir, c.runPattern)}`);
   return files.filter((f) => !c.runFile || f !== resolve(c.runFile));
 }
 
@@ -129,8 +135,10 @@ export const rocketInstability: PipelineDefinition<typeof schema> = {
   },
   stages: (c, inputs) => {
     if (c.mode === 'generate') return [generateStage(c)];
-    const runFile = c.mode === 'forecast' ? inputs.at(-1) : undefined;
-    const training = runFile ? inputs.slice(0, -1) : inputs;
+    // Before planning (`sciflow run` checks the stage names) the inputs are not hashed yet.
+    const runPath = c.mode === 'forecast' && c.runFile ? resolve(c.runFile) : undefined;
+    const runFile = runPath ? (inputs.find((f) => f.path === runPath) ?? { path: runPath, sha256: '', bytes: 0 }) : undefined;
+    const training = inputs.filter((f) => f.path !== runPath);
     const base = [runsStage(c, training), trainStage(c)];
     return c.mode === 'forecast' ? [...base, forecastStage(c, runFile!)] : [...base, evaluateStage(c)];
   },

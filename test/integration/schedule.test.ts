@@ -7,6 +7,7 @@ import { Rng } from '../../lib/random.ts';
 import { closedForm } from '../../pipelines/demo/oscillator.ts';
 import { sciflow } from '../support/cli.ts';
 import { startTestEnvironment, type TestEnvironment } from '../support/temporal.ts';
+import { until } from '../support/until.ts';
 
 let env: TestEnvironment;
 
@@ -33,16 +34,6 @@ function writeObservations(path: string, seed: number, mtime: number): void {
 
 async function scheduledRuns(store: RunStore) {
   return (await store.listRuns()).filter((m) => m.workflowId.startsWith('reanalysis-') && m.status === 'completed');
-}
-
-async function until<T>(probe: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
 }
 
 test('a schedule starts runs by itself; unchanged data hits the cache, a new file is analysed; then it is deleted', async () => {
