@@ -11,3 +11,4 @@ export { comparePosteriors } from './compare-posteriors.ts';
 export { bayesFactors } from './bayes-factors.ts';
 export { forecast } from './forecast.ts';
 export { posteriorBias } from './posterior-bias.ts';
+export { reweightPosterior } from './reweight-posterior.ts';

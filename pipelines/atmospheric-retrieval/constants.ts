@@ -151,8 +151,8 @@ export const DEFAULT_RESOLUTION = {
   topPressureBar: 1e-6,
   bottomPressureBar: 100,
   /** Gauss–Legendre nodes in μ = cos θ on [0, 1]. */
-  angles: 3,
+  angles: 2,
   /** Wavenumber nodes across a top-hat spectral bin (NICMOS, IRS) and a broad filter (IRAC, MIPS). */
-  topHatNodes: 4,
-  broadNodes: 24,
+  topHatNodes: 3,
+  broadNodes: 16,
 } as const;

@@ -4,7 +4,8 @@ import type { InferenceProblem, PipelineDefinition, StageDefinition } from '../.
 import type { InputFile, Json } from '../../lib/engine/types.ts';
 import { selectBackend } from '../../lib/nn/backend.ts';
 import { Rng } from '../../lib/random.ts';
-import { tableFromColumns } from '../../lib/store/parquet.ts';
+import { numberColumn, tableFromColumns } from '../../lib/store/parquet.ts';
+import { UserError } from '../../lib/engine/errors.ts';
 import { DEFAULT_RESOLUTION, PARAM_NAMES } from './constants.ts';
 import { DATA_DIR, DEPTHS_FILE } from './data.ts';
 import type { Resolution } from './forward.ts';
@@ -18,6 +19,7 @@ import {
   samplePrior,
   surrogateFromArtifact,
   surrogateLogLikelihood,
+  withModelError,
   type Observation,
 } from './retrieval.ts';
 
@@ -32,16 +34,16 @@ import {
 
 /** Size keys each preset fills in when the user did not set them. */
 const PRESETS = {
-  default: { trainingSize: 12000, epochs: 150, ensembleSize: 3, nlive: 200 },
-  full: { trainingSize: 60000, epochs: 400, ensembleSize: 5, nlive: 800 },
+  default: { trainingSize: 8000, epochs: 60, ensembleSize: 2, nlive: 100 },
+  full: { trainingSize: 50000, epochs: 300, ensembleSize: 5, nlive: 500 },
 } as const;
 
 const surrogateSchema = z
   .object({
-    hiddenUnits: z.array(z.number().int().min(1)).min(1).default([128, 128, 128]),
-    /** Members of the deep ensemble (preset: 3 / 5). */
+    hiddenUnits: z.array(z.number().int().min(1)).min(1).default([96, 96]),
+    /** Members of the deep ensemble (preset: 2 / 5). */
     ensembleSize: z.number().int().min(1).optional(),
-    /** Training epochs per member, early-stopped (preset: 150 / 400). */
+    /** Training epochs per member, early-stopped (preset: 60 / 300). */
     epochs: z.number().int().min(1).optional(),
     batchSize: z.number().int().min(1).default(256),
     patience: z.number().int().min(1).default(25),
@@ -61,17 +63,24 @@ const schema = z
     mode: z.enum(['real', 'synthetic']).default('real'),
     /** Synthetic mode: number of injected parameter sets (one retrieval each, fanned out). */
     injections: z.number().int().min(1).max(100).default(5),
-    /** Spectra simulated from the prior to train the surrogate (preset: 12000 / 60000). */
+    /** Spectra simulated from the prior to train the surrogate (preset: 8000 / 50000). */
     trainingSize: z.number().int().min(100).optional(),
     surrogate: surrogateSchema.default(surrogateSchema.parse({})),
     /**
-     * Multiple of the ensemble's epistemic spread added (in quadrature) to each band's error in the
-     * surrogate likelihood; 0 trusts the ensemble mean as exact.
+     * Multiple of the surrogate's held-out RMSE per band (from training, data-independent) added in
+     * quadrature to each band's error in the surrogate likelihood; 0 trusts the surrogate as exact.
      */
-    spreadScale: z.number().min(0).default(1),
-    /** Live points of both nested-sampling runs (preset: 200 / 800). */
+    surrogateErrorScale: z.number().min(0).default(1),
+    /**
+     * Correct the surrogate retrieval to the full model by importance weights on its own samples
+     * (lib/sampling/reweight.ts): the full model runs only on points with surrogate posterior mass.
+     */
+    correction: z.boolean().default(true),
+    /** Points within this many nats of the largest surrogate log-weight get the full model. */
+    correctionCut: z.number().positive().default(15),
+    /** Live points of both nested-sampling runs (preset: 100 / 500). */
     nlive: z.number().int().min(20).optional(),
-    dlogz: z.number().positive().default(0.1),
+    dlogz: z.number().positive().default(0.5),
     /** Also run the full-model (reference) retrieval and compare the two posteriors. */
     reference: z.boolean().default(true),
     /** Run the classifier two-sample test in the comparison (adds ~10 s). */
@@ -148,7 +157,9 @@ export const atmosphericRetrieval: PipelineDefinition<typeof schema> = {
       const obs = observation(p);
       const artifact = await load('surrogate', 'surrogate');
       const surrogate = surrogateFromArtifact(String(artifact.getChild('json')!.get(0)));
-      return problem(surrogateLogLikelihood(surrogate, obs, Number(p.spreadScale)), obs);
+      if (surrogate.outputDim !== obs.depth.length) throw new UserError(`the surrogate predicts ${surrogate.outputDim} bands, the data have ${obs.depth.length}`);
+      const rmse = numberColumn(await load('surrogate', 'output_errors'), 'rmse');
+      return problem(surrogateLogLikelihood(surrogate, withModelError(obs, rmse, Number(p.surrogateErrorScale))), obs);
     },
   },
   reportFigures: atmosphericFigures,
@@ -202,22 +213,36 @@ function stages(c: AtmosphericConfig, inputs: InputFile[]): StageDefinition[] {
     heartbeatTimeoutMs: 2 * 60 * 1000,
     ...fanOut,
   });
-  const out = [trainingSet, surrogate, ns('retrieve-surrogate', 'surrogate', ['surrogate'], { spreadScale: c.spreadScale })];
+  const out = [trainingSet, surrogate, ns('retrieve-surrogate', 'surrogate', ['surrogate'], { surrogateErrorScale: c.surrogateErrorScale })];
+  if (c.correction) {
+    out.push({
+      name: 'correct-surrogate',
+      activity: 'reweightPosterior',
+      dependsOn: ['retrieve-surrogate'],
+      params: { problem: 'full', samples: { stage: 'retrieve-surrogate' }, cut: c.correctionCut, ...retrieval },
+      ...long,
+      ...fanOut,
+    });
+  }
   if (!c.reference) return out;
   out.push(ns('retrieve-full', 'full', []));
   const branches = synthetic ? c.injections : 1;
-  for (let b = 0; b < branches; b++) {
-    out.push({
-      name: synthetic ? `compare-${b}` : 'compare',
-      activity: 'comparePosteriors',
-      dependsOn: ['retrieve-full', 'retrieve-surrogate'],
-      params: {
-        reference: { stage: 'retrieve-full', output: 'posterior_samples', ...(synthetic && { branch: b }) },
-        other: { stage: 'retrieve-surrogate', output: 'posterior_samples', ...(synthetic && { branch: b }) },
-        parameters: [...PARAM_NAMES],
-        c2st: c.c2st,
-      },
-    });
+  const compared = [...(c.correction ? [['correct-surrogate', '']] : []), ['retrieve-surrogate', c.correction ? '-raw' : '']];
+  for (const [stage, suffix] of compared) {
+    for (let b = 0; b < branches; b++) {
+      const branch: { [key: string]: Json } = synthetic ? { branch: b } : {};
+      out.push({
+        name: `compare${suffix}${synthetic ? `-${b}` : ''}`,
+        activity: 'comparePosteriors',
+        dependsOn: ['retrieve-full', stage!],
+        params: {
+          reference: { stage: 'retrieve-full', output: 'posterior_samples', ...branch },
+          other: { stage: stage!, output: 'posterior_samples', ...branch },
+          parameters: [...PARAM_NAMES],
+          c2st: c.c2st,
+        },
+      });
+    }
   }
   return out;
 }

@@ -19,6 +19,7 @@ import { cachedForwardModel, cachedSpectrum, injectObservation } from './retriev
 const RETRIEVALS = [
   { stage: 'retrieve-full', label: 'full model' },
   { stage: 'retrieve-surrogate', label: 'surrogate' },
+  { stage: 'correct-surrogate', label: 'surrogate + correction' },
 ] as const;
 
 /** Posterior draws for the temperature band. */

@@ -49,19 +49,15 @@ export function injectObservation(model: ForwardModel, error: Float64Array, rng:
   return { depth: clean.map((d, i) => d + error[i]! * rng.normal()), error, truth: theta };
 }
 
-/**
- * ln L = −½ Σ (d − m)² / s² − Σ ln s − (n/2) ln 2π with s² = σ² + extra², `extra` the surrogate's
- * epistemic spread when it is folded in (zero for the full model).
- */
-export function gaussianLogLikelihood(obs: Observation, model: ArrayLike<number>, extra?: ArrayLike<number>, extraScale = 1): number {
+/** ln L = −½ Σ (d − m)² / s² − Σ ln s − (n/2) ln 2π, s the observation's errors. */
+export function gaussianLogLikelihood(obs: Observation, model: ArrayLike<number>): number {
   let chi2 = 0;
   let logNorm = 0;
   const n = obs.depth.length;
   for (let i = 0; i < n; i++) {
-    const s2 = obs.error[i]! ** 2 + (extra ? (extraScale * extra[i]!) ** 2 : 0);
     const r = obs.depth[i]! - model[i]!;
-    chi2 += (r * r) / s2;
-    logNorm += 0.5 * Math.log(s2);
+    chi2 += (r * r) / (obs.error[i]! * obs.error[i]!);
+    logNorm += Math.log(obs.error[i]!);
   }
   return -0.5 * chi2 - logNorm - 0.5 * n * Math.log(2 * Math.PI);
 }
@@ -73,18 +69,23 @@ export function fullLogLikelihood(model: ForwardModel, obs: Observation): (batch
 }
 
 /**
- * Batched ln L with the surrogate: one ensemble prediction for the whole batch (per-call overhead
- * of the network dominates single-point calls). `spreadScale` > 0 adds that multiple of the
- * ensemble's epistemic spread to each band's variance.
+ * The observation with the surrogate's own error folded in: s² = σ² + (scale × rmse)², rmse the
+ * surrogate's held-out error per band (measured on prior draws at training, so independent of the
+ * data). The surrogate posterior then stays wide enough to cover the full model's.
  */
-export function surrogateLogLikelihood(surrogate: Surrogate, obs: Observation, spreadScale: number): (batch: number[][]) => number[] {
+export function withModelError(obs: Observation, rmse: ArrayLike<number>, scale: number): Observation {
+  return { ...obs, error: obs.error.map((e, i) => Math.hypot(e, scale * rmse[i]!)) };
+}
+
+/**
+ * Batched ln L with the surrogate: one ensemble prediction for the whole batch (per-call overhead
+ * of the network dominates single-point calls).
+ */
+export function surrogateLogLikelihood(surrogate: Surrogate, obs: Observation): (batch: number[][]) => number[] {
   return (batch) => {
-    const { mean, std } = surrogate.predictMatrix(toMatrix(batch, PARAM_NAMES.length));
+    const { mean } = surrogate.predictMatrix(toMatrix(batch, PARAM_NAMES.length));
     const cols = mean.cols;
-    return batch.map((_, r) => {
-      const m = mean.data.subarray(r * cols, (r + 1) * cols);
-      return spreadScale > 0 ? gaussianLogLikelihood(obs, m, std.data.subarray(r * cols, (r + 1) * cols), spreadScale) : gaussianLogLikelihood(obs, m);
-    });
+    return batch.map((_, r) => gaussianLogLikelihood(obs, mean.data.subarray(r * cols, (r + 1) * cols)));
   };
 }
 

@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { numberColumn } from '../../lib/store/parquet.ts';
+import { RunStore } from '../../lib/store/run-store.ts';
+import { submitRun, waitForRun } from '../../temporal/runs.ts';
+import { PARAM_NAMES } from '../../pipelines/atmospheric-retrieval/constants.ts';
+import { startTestEnvironment, type TestEnvironment } from '../support/temporal.ts';
+
+let env: TestEnvironment;
+
+before(async () => {
+  env = await startTestEnvironment({ worker: true });
+});
+
+after(async () => {
+  await env?.close();
+});
+
+test('atmospheric retrieval (tiny settings) through the engine: every stage completes; a synthetic re-run with new data reuses the cached training set and surrogate', async () => {
+  // Tiny: coarse radiative transfer, a few hundred training spectra, a toy network, few live points.
+  const tiny = {
+    trainingSize: 300,
+    surrogate: { hiddenUnits: [16], epochs: 4, ensembleSize: 1 },
+    nlive: 25,
+    dlogz: 5,
+    c2st: false,
+    resolution: { layers: 12, angles: 1, topHatNodes: 1, broadNodes: 3 },
+  };
+  await submitRun(env.client, { pipeline: 'atmospheric-retrieval', config: tiny, storeRoot: env.storeRoot, runId: 'atmo' });
+  const store = new RunStore(env.storeRoot);
+  const view = await waitForRun(env.client, store, 'atmo');
+  assert.equal(view.status, 'completed', view.error);
+  const manifest = (await store.readManifest('atmo'))!;
+  assert.deepEqual(
+    manifest.stages.map((s) => s.name),
+    ['training-set', 'surrogate', 'retrieve-surrogate', 'correct-surrogate', 'retrieve-full', 'compare', 'compare-raw'],
+  );
+  const stage = (m: typeof manifest, name: string) => m.stages.find((s) => s.name === name)!;
+  const training = await store.get(stage(manifest, 'training-set').outputs!.branches[0]!.observations!);
+  assert.equal(training.numRows, 300);
+  assert.equal((training.getChild('depths')!.get(0) as { length: number }).length, 79);
+  for (const name of ['retrieve-surrogate', 'correct-surrogate', 'retrieve-full']) {
+    const posterior = await store.get(stage(manifest, name).outputs!.branches[0]!.posterior_samples!);
+    const w = numberColumn(posterior, 'weight');
+    assert.ok(Math.abs(w.reduce((a, b) => a + b, 0) - 1) < 1e-9, `${name}: weights sum to 1`);
+    for (const p of PARAM_NAMES) assert.ok(posterior.getChild(p), `${name}: column ${p}`);
+  }
+  const comparison = stage(manifest, 'compare').summary![0]!;
+  assert.ok(Number(comparison.meanBhattacharyya) > 0 && Number(comparison.meanBhattacharyya) <= 1);
+
+  // Synthetic mode (new observed data): the training set and surrogate come from the cache.
+  const synthetic = { ...tiny, mode: 'synthetic', injections: 2, reference: false };
+  await submitRun(env.client, { pipeline: 'atmospheric-retrieval', config: synthetic, storeRoot: env.storeRoot, runId: 'atmo-syn' });
+  const view2 = await waitForRun(env.client, store, 'atmo-syn');
+  assert.equal(view2.status, 'completed', view2.error);
+  const m2 = (await store.readManifest('atmo-syn'))!;
+  assert.ok(stage(m2, 'training-set').cached && stage(m2, 'surrogate').cached, 'training set and surrogate reused');
+  assert.equal(stage(m2, 'retrieve-surrogate').cached, false);
+  assert.equal(stage(m2, 'correct-surrogate').branches, 2);
+});
