@@ -25,6 +25,7 @@ export const forecast = stageActivity<{ task: string }>(async (ctx) => {
   if (!task) throw new UserError(`pipeline ${ctx.pipeline.name} has no forecast task "${ctx.params.task}"`);
   const backend = USES_NETWORKS[ctx.pipeline.name]?.has(ctx.params.task) ? await (backendChoice ??= selectBackend()) : undefined;
   const started = performance.now();
+  const checkpointer = ctx.checkpointer<unknown>();
   const summary = await task({
     params: ctx.invocation.params,
     seed: ctx.invocation.seed,
@@ -32,6 +33,8 @@ export const forecast = stageActivity<{ task: string }>(async (ctx) => {
     inputBranches: ctx.inputBranches,
     write: ctx.write,
     progress: ctx.progress,
+    restore: <State>() => checkpointer.restore() as Promise<State | undefined>,
+    tick: (progress, state) => checkpointer.tick(progress, state),
   });
   return { ...summary, ...(backend && { backend: backend.backend }), wallSeconds: (performance.now() - started) / 1000 } satisfies { [key: string]: Json };
 });

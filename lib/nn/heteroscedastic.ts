@@ -197,6 +197,18 @@ export class HeteroscedasticEnsemble {
   }
 }
 
+/** The members finished so far: pass it back as `resumeFrom` (same data and config) to go on from there. */
+export interface EnsembleCheckpoint {
+  format: 'sciflow.heteroscedastic-checkpoint/1';
+  members: SerializedHeteroscedasticEnsemble['members'];
+  losses: EnsembleLosses;
+}
+
+export interface EnsembleTrainingHooks {
+  onEpoch?: (progress: EnsembleProgress, checkpoint: () => EnsembleCheckpoint) => void | Promise<void>;
+  resumeFrom?: EnsembleCheckpoint;
+}
+
 export interface HeteroscedasticFit {
   ensemble: HeteroscedasticEnsemble;
   losses: EnsembleLosses;
@@ -211,24 +223,26 @@ export async function fitHeteroscedasticEnsemble(
   train: { inputs: Matrix; targets: ArrayLike<number> },
   validation: { inputs: Matrix; targets: ArrayLike<number> },
   overrides: Partial<HeteroscedasticConfig> = {},
-  onEpoch?: (progress: EnsembleProgress) => void | Promise<void>,
+  hooks: EnsembleTrainingHooks = {},
 ): Promise<HeteroscedasticFit> {
   const config: HeteroscedasticConfig = { ...DEFAULT_HETEROSCEDASTIC_CONFIG, ...overrides };
   const inputScaling = fitStandardization(train.inputs);
   const targetScaling = fitStandardization(column(train.targets));
   const data = (d: { inputs: Matrix; targets: ArrayLike<number> }) => [standardize(d.inputs, inputScaling), standardize(column(d.targets), targetScaling)];
   const architecture: MlpArchitecture = { inputDim: train.inputs.cols, hiddenUnits: config.hiddenUnits, outputDim: 2, activation: config.activation };
-  const losses: EnsembleLosses = { member: [], epoch: [], loss: [], valLoss: [] };
-  const members: SerializedHeteroscedasticEnsemble['members'] = [];
+  // Members depend only on (seed, member index), so resuming after the completed ones is exact.
+  const losses: EnsembleLosses = structuredClone(hooks.resumeFrom?.losses) ?? { member: [], epoch: [], loss: [], valLoss: [] };
+  const members: SerializedHeteroscedasticEnsemble['members'] = structuredClone(hooks.resumeFrom?.members) ?? [];
+  const checkpoint = (): EnsembleCheckpoint => ({ format: 'sciflow.heteroscedastic-checkpoint/1', members: structuredClone(members), losses: structuredClone(losses) });
   const [trainData, validationData] = [data(train), data(validation)];
-  for (let member = 0; member < config.ensembleSize; member++) {
+  for (let member = members.length; member < config.ensembleSize; member++) {
     const rng = Rng.fromSeed(config.seed).fork(member);
     const parameters = new Parameters(mlpShapes(architecture), initialMlpParameters(architecture, rng));
     try {
       const result = await trainNetwork(
         { parameters, loss: ([x, y]) => gaussianNll(mlpForward(x!, parameters.variables, config.activation), y!, config.minVariance, config.beta), train: trainData, validation: validationData },
         config,
-        { seed: rng.nextUint32(), onEpoch: (record) => onEpoch?.({ ...record, member, ensembleSize: config.ensembleSize }) },
+        { seed: rng.nextUint32(), onEpoch: (record) => hooks.onEpoch?.({ ...record, member, ensembleSize: config.ensembleSize }, checkpoint) },
       );
       for (const r of result.history) {
         losses.member.push(member);

@@ -3,7 +3,7 @@
  * features of one sensor set, trained on whole test runs and early-stopped and recalibrated on
  * other whole runs (rows of one run are strongly autocorrelated, so a random row split would leak).
  */
-import { fitHeteroscedasticEnsemble, HeteroscedasticEnsemble, type EnsembleLosses, type EnsembleProgress, type HeteroscedasticConfig, type SerializedHeteroscedasticEnsemble } from '../../lib/nn/heteroscedastic.ts';
+import { fitHeteroscedasticEnsemble, HeteroscedasticEnsemble, type EnsembleLosses, type EnsembleTrainingHooks, type HeteroscedasticConfig, type SerializedHeteroscedasticEnsemble } from '../../lib/nn/heteroscedastic.ts';
 import type { Matrix } from '../../lib/nn/matrix.ts';
 import { hashJson } from '../../lib/store/hash.ts';
 import { featureColumns, SENSOR_SETS, type FeatureColumn, type SensorSet } from './features.ts';
@@ -71,11 +71,11 @@ export async function trainForecaster(
   horizonMs: number,
   network: Partial<HeteroscedasticConfig>,
   recalibrate: boolean,
-  onEpoch?: (p: EnsembleProgress) => void | Promise<void>,
+  hooks: EnsembleTrainingHooks = {},
 ): Promise<TrainedForecaster> {
   const columns = featureColumns(SENSOR_SETS[sensorSet], horizonMs);
   const val = { inputs: designMatrix(validation, columns), targets: stackedTargets(validation) };
-  const fit = await fitHeteroscedasticEnsemble({ inputs: designMatrix(train, columns), targets: stackedTargets(train) }, val, network, onEpoch);
+  const fit = await fitHeteroscedasticEnsemble({ inputs: designMatrix(train, columns), targets: stackedTargets(train) }, val, network, hooks);
   if (recalibrate) fit.ensemble.calibrate(val.inputs, val.targets);
   const model = fit.ensemble.serialize();
   fit.ensemble.dispose();

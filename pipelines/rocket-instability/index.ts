@@ -44,6 +44,8 @@ const networkSchema = z
      * the training runs within a few epochs and early stopping kept epoch 0 (demo data, 24 runs).
      */
     minVariance: z.number().positive().default(0.01),
+    /** β of the β-NLL loss (Seitzer et al. 2022); 0: the plain Gaussian NLL. */
+    beta: z.number().min(0).max(1).default(0),
   })
   .strict();
 
@@ -148,8 +150,8 @@ export const rocketInstability: PipelineDefinition<typeof schema> = {
 const features = (c: RocketConfig) => ({ horizonMs: c.horizonMs, strideMs: c.strideMs, threshold: c.threshold });
 
 function runsStage(c: RocketConfig, files: InputFile[]): StageDefinition {
-  // One branch per test run; a file's branch depends on its content hash only, so a new file
-  // (named to sort last) leaves every earlier branch's cache key unchanged.
+  // One branch per test run, keyed by its path, content hash and position: a new file named to
+  // sort last leaves every earlier branch's cache key unchanged.
   const values: Json[] = c.dataDir
     ? files.map((f) => ({ kind: 'file', path: f.path, sha256: f.sha256 }))
     : Array.from({ length: resolveSizes(c).runs }, (_, index) => ({ kind: 'simulate', index, durationSeconds: c.runDuration, subcriticalFraction: c.subcriticalFraction }));

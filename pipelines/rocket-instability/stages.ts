@@ -13,7 +13,7 @@ import { basename, join } from 'node:path';
 import type { Table } from 'apache-arrow';
 import { UserError } from '../../lib/engine/errors.ts';
 import type { Json } from '../../lib/engine/types.ts';
-import type { HeteroscedasticConfig } from '../../lib/nn/heteroscedastic.ts';
+import type { EnsembleCheckpoint, HeteroscedasticConfig } from '../../lib/nn/heteroscedastic.ts';
 import { Rng } from '../../lib/random.ts';
 import { writeFileAtomic } from '../../lib/store/atomic.ts';
 import { hashJson, sha256 } from '../../lib/store/hash.ts';
@@ -33,6 +33,9 @@ export interface TaskIO {
   inputBranches(stage: string, name: string): Promise<Table[]>;
   write(name: string, table: Table): Promise<unknown>;
   progress(p: { fraction?: number; message?: string }): void;
+  /** The stage's checkpoint of an earlier attempt, if any, and a progress tick that saves one when due. */
+  restore<State>(): Promise<State | undefined>;
+  tick<State>(p: { fraction?: number; message?: string }, state: () => State): Promise<void>;
 }
 
 export type Task = (io: TaskIO) => Promise<{ [key: string]: Json }>;
@@ -114,9 +117,12 @@ const train: Task = async (io) => {
   if (!of('train').length || !of('validation').length) throw new UserError(`too few test runs (${runs.length}) for a training and a validation split`);
   const network = io.params.network as unknown as Partial<HeteroscedasticConfig>;
   const started = performance.now();
-  const trained = await trainForecaster(of('train'), of('validation'), io.params.sensorSet as SensorSet, Number(io.params.horizonMs), { ...network, seed: io.seed + 1 }, Boolean(io.params.recalibrate), (p) =>
-    io.progress({ fraction: (p.member + p.epoch / (network.epochs ?? 100)) / p.ensembleSize, message: `${io.params.sensorSet}: member ${p.member + 1}/${p.ensembleSize} epoch ${p.epoch} val NLL ${p.valLoss.toPrecision(3)}` }),
-  );
+  const resumeFrom = await io.restore<EnsembleCheckpoint>();
+  const trained = await trainForecaster(of('train'), of('validation'), io.params.sensorSet as SensorSet, Number(io.params.horizonMs), { ...network, seed: io.seed + 1 }, Boolean(io.params.recalibrate), {
+    ...(resumeFrom && { resumeFrom }),
+    onEpoch: (p, checkpoint) =>
+      io.tick({ fraction: (p.member + p.epoch / (network.epochs ?? 100)) / p.ensembleSize, message: `${io.params.sensorSet}: member ${p.member + 1}/${p.ensembleSize} epoch ${p.epoch} val NLL ${p.valLoss.toPrecision(3)}` }, checkpoint),
+  });
   await io.write('model', tableFromColumns({ json: [JSON.stringify(trained)] }));
   await io.write('losses', tableFromColumns({ ...trained.losses }));
   await io.write('roles', tableFromColumns({ run: runs.map((r) => r.run), role: runs.map((r) => roles.get(r.run)!) }));

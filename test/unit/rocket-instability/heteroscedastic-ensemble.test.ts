@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { selectBackend } from '../../../lib/nn/backend.ts';
-import { fitHeteroscedasticEnsemble, HeteroscedasticEnsemble } from '../../../lib/nn/heteroscedastic.ts';
+import { fitHeteroscedasticEnsemble, HeteroscedasticEnsemble, type EnsembleCheckpoint } from '../../../lib/nn/heteroscedastic.ts';
 import type { Matrix } from '../../../lib/nn/matrix.ts';
 import { Rng } from '../../../lib/random.ts';
 import { scoreForecasts } from '../../../pipelines/rocket-instability/metrics.ts';
@@ -66,4 +66,24 @@ test('heteroscedastic ensemble: learns the noise level, calibrated coverage, epi
   assert.deepEqual(again.predict(points), ensemble.predict(points));
   again.dispose();
   ensemble.dispose();
+});
+
+test('heteroscedastic ensemble: resuming from a member checkpoint gives the same members as one uninterrupted fit', async () => {
+  const rng = Rng.fromSeed(12);
+  const [train, validation] = [draw(rng, 200), draw(rng, 100)];
+  const config = { ensembleSize: 3, hiddenUnits: [8], epochs: 4, batchSize: 64, seed: 9 };
+  let saved: EnsembleCheckpoint | undefined;
+  const whole = await fitHeteroscedasticEnsemble(train, validation, config, {
+    onEpoch: (p, checkpoint) => {
+      if (p.member === 2 && p.epoch === 0) saved = checkpoint();
+    },
+  });
+  assert.equal(saved!.members.length, 2);
+  const trainedAgain = new Set<number>();
+  const resumed = await fitHeteroscedasticEnsemble(train, validation, config, { resumeFrom: saved, onEpoch: (p) => void trainedAgain.add(p.member) });
+  assert.deepEqual([...trainedAgain], [2], 'only the unfinished member is trained again');
+  assert.deepEqual(resumed.ensemble.serialize(), whole.ensemble.serialize());
+  assert.deepEqual(resumed.losses, whole.losses);
+  whole.ensemble.dispose();
+  resumed.ensemble.dispose();
 });
