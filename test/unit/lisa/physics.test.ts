@@ -4,7 +4,7 @@ import { Rng } from '../../../lib/random.ts';
 import { CONFUSION_FITS, MISSION_YEARS, T_SUN_S, MPC_M, C_M_S, PLANCK18, YEAR_S } from '../../../pipelines/lisa/constants.ts';
 import { sensitivity } from '../../../pipelines/lisa/sensitivity.ts';
 import { drawNoise, innerProduct, logFrequencyGrid, snr, whittleLogLikelihood } from '../../../pipelines/lisa/data-model.ts';
-import { detectorFrame, iscoFrequency, luminosityDistanceSeconds, taylorF2 } from '../../../pipelines/lisa/waveform.ts';
+import { detectorFrame, iscoFrequency, luminosityDistanceSeconds, taylorF2, taylorF2PnPhase } from '../../../pipelines/lisa/waveform.ts';
 import { scoreCompressor } from '../../../pipelines/lisa/fisher.ts';
 import { derivativeSteps } from '../../../pipelines/lisa/mbhb-model.ts';
 import { binarySignal, injectedBinary, sourceGrid, sourceSchema } from '../../../pipelines/lisa/source.ts';
@@ -110,5 +110,23 @@ test('zero-noise injection: the Whittle likelihood peaks at the injected paramet
     // Small offsets: −2 ln L = Δθᵀ F Δθ to within the model's nonlinearity.
     const quadratic = delta.reduce((s, di, i) => s + di * delta.reduce((t, dj, j) => t + fisher[i]![j]! * dj, 0), 0);
     assert.ok(Math.abs(-2 * logL / quadratic - 1) < 0.05, `−2lnL ${-2 * logL} vs ΔθᵀFΔθ ${quadratic}`);
+  }
+});
+
+test('TaylorF2 to 2PN: dΨ/df = −2π τ(f) with the textbook 2PN time to coalescence', () => {
+  // τ = 5/256 (M/η) v⁻⁸ [1 + (743/252 + 11η/3) v² − 32π/5 v³ + (3058673/508032 + 5429η/504 + 617η²/72) v⁴]
+  // (the TaylorT2 t(v) of Blanchet 2014, Living Rev. Relativ. 17, 2, truncated at 2PN), v = (πMf)^{1/3}.
+  for (const q of [1, 0.3, 0.01]) {
+    const b = detectorFrame(1e6, q, 1);
+    const m = b.chirpMass * b.eta ** -0.6;
+    const eta = b.eta;
+    for (const f of [1e-4, 5e-4, 1.5e-3]) {
+      const v = Math.cbrt(Math.PI * m * f);
+      const tau = (5 / 256) * (m / eta) * v ** -8 * (1 + (743 / 252 + (11 / 3) * eta) * v * v - ((32 * Math.PI) / 5) * v ** 3 + (3058673 / 508032 + (5429 / 504) * eta + (617 / 72) * eta * eta) * v ** 4);
+      const h = f * 1e-5;
+      const [up, down] = [taylorF2PnPhase([f + h], b, 4)[0]!, taylorF2PnPhase([f - h], b, 4)[0]!];
+      const derivative = (up - down) / (2 * h);
+      assert.ok(Math.abs(derivative / (-2 * Math.PI * tau) - 1) < 1e-6, `q = ${q}, f = ${f}: ${derivative} vs ${-2 * Math.PI * tau}`);
+    }
   }
 });
