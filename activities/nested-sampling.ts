@@ -13,6 +13,8 @@ export interface NestedParams {
   dlogz?: number;
   bound?: NestedSamplerOptions['bound'];
   proposal?: NestedSamplerOptions['proposal'];
+  /** Candidates per likelihood batch (uniform) or slice chains in lock-step: batched models gain. */
+  parallelProposals?: number;
   /**
    * Seed of the sampler's random stream (default: drawn from the stage's seed). Stages given the
    * same samplerSeed make identical draws until their likelihoods differ — common random numbers,
@@ -63,6 +65,7 @@ export async function runNestedStage<Extra>(
         ...(ctx.params.dlogz && { dlogz: ctx.params.dlogz }),
         ...(ctx.params.bound && { bound: ctx.params.bound }),
         ...(ctx.params.proposal && { proposal: ctx.params.proposal }),
+        ...(ctx.params.parallelProposals && { parallelProposals: ctx.params.parallelProposals }),
       });
   await checkpointer.runInSlices(
     async (shouldStop) => (await sampler.run({ shouldStop })).finished,

@@ -199,6 +199,13 @@ function stages(c: AtmosphericConfig, inputs: InputFile[]): StageDefinition[] {
     resolution: c.resolution,
     nlive: sizes.nlive,
     dlogz: c.dlogz,
+    // Slice proposals: ~60 calls per iteration whatever the posterior's shape; uniform sampling in
+    // ellipsoids fell below 0.5 % efficiency on this 9-D posterior (measured: 349k calls by
+    // iteration 1000 vs 102k calls for the whole slice run at 100 live points).
+    proposal: 'slice',
+    // Slice chains advanced in lock-step: the surrogate sees batches of this size (one tfjs call
+    // per batch instead of per point).
+    parallelProposals: 16,
     // Common random numbers: both samplers make the same draws until their likelihoods differ.
     samplerSeed: c.seed + 1,
     ...(synthetic && { injectionSeed: c.seed + 2 }),
