@@ -25,6 +25,7 @@ import { RunStore } from '../lib/store/run-store.ts';
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const resultsDir = path.join(root, 'bench', 'results');
 const TARGETS = { minBc: 0.95, maxCallFraction: 0.02, stretchCallFraction: 0.01, maxWallSeconds: 600 };
+const STRETCH = ['snl.rounds=3', 'snl.simulationsPerRound=93'];
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'sciflow-lisa-'));
 const env: NodeJS.ProcessEnv = { ...process.env, SCIFLOW_HOME: path.join(tmp, 'state'), SCIFLOW_STORE: path.join(tmp, 'runs') };
@@ -78,7 +79,10 @@ async function mbhbRun(sets: string[]) {
 
 try {
   const mbhb = await mbhbRun([]);
-  const stretch = await mbhbRun(['snl.rounds=3', 'snl.simulationsPerRound=100']);
+  // A second noise realisation and SNL seed, and the stretch budget (3 × 93 = 279 ≤ 1 % of ~27.9k), on both.
+  const replica = await mbhbRun(['seed=43']);
+  const stretch = await mbhbRun(STRETCH);
+  const stretchReplica = await mbhbRun([...STRETCH, 'seed=43']);
 
   const torqueCli = cliRun('lisa-gas-torque');
   const torqueRun = await stages(torqueCli.runId);
@@ -120,7 +124,9 @@ try {
     reference_calls: mbhb.reference_calls,
     call_fraction: mbhb.call_fraction,
     mbhb,
+    mbhb_seed43: replica,
     mbhb_stretch: stretch,
+    mbhb_stretch_seed43: stretchReplica,
     gas_torque: torque,
   };
   mkdirSync(resultsDir, { recursive: true });
@@ -132,6 +138,10 @@ try {
   rmSync(tmp, { recursive: true, force: true });
 }
 
+function pass(m: { bc_min: number; call_fraction: number }, maxFraction: number): boolean {
+  return m.bc_min >= TARGETS.minBc && m.call_fraction <= maxFraction;
+}
+
 function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
@@ -140,13 +150,17 @@ function median(values: number[]): number {
 function markdown(r: {
   host: { cpus: number; node: string; platform: string };
   mbhb: Awaited<ReturnType<typeof mbhbRun>>;
+  mbhb_seed43: Awaited<ReturnType<typeof mbhbRun>>;
   mbhb_stretch: Awaited<ReturnType<typeof mbhbRun>>;
+  mbhb_stretch_seed43: Awaited<ReturnType<typeof mbhbRun>>;
   gas_torque: { levels: { variability: number; binary: Record<string, Json>; torque: Record<string, Json> }[]; binary_inside_90_at_every_level: boolean; torque_bias_grows_with_variability: boolean; wall_s: number };
 }): string {
   const yes = (ok: boolean) => (ok ? 'holds' : '**does not hold**');
   const mbhbRow = (label: string, m: Awaited<ReturnType<typeof mbhbRun>>) =>
     `| ${label} | ${m.simulator_calls} | ${m.reference_calls} | ${(100 * m.call_fraction).toFixed(2)} % | ${Object.values(m.bc).map((v) => v.toFixed(3)).join(' / ')} | ${m.bc_min.toFixed(3)} | ${m.c2st.toFixed(3)} | ${m.wall_s.toFixed(0)} s |`;
   const g = r.gas_torque;
+  const top = g.levels[g.levels.length - 1]!;
+  const firstBinaryMiss = g.levels.find((l) => Number(l.binary.outside_90) > 0);
   return [
     '# LISA pipelines',
     '',
@@ -161,11 +175,15 @@ function markdown(r: {
     '',
     '| run | SNL simulations | reference likelihood calls | fraction | BC chirp_mass / q / D_L / t_c / φ_c | BC min | C2ST | CLI wall |',
     '|---|---|---|---|---|---|---|---|',
-    mbhbRow('default (4 rounds × 125)', r.mbhb),
-    mbhbRow('stretch (3 rounds × 100)', r.mbhb_stretch),
+    mbhbRow('default (4 rounds × 125), seed 42', r.mbhb),
+    mbhbRow('default, seed 43', r.mbhb_seed43),
+    mbhbRow('stretch (3 rounds × 93), seed 42', r.mbhb_stretch),
+    mbhbRow('stretch, seed 43', r.mbhb_stretch_seed43),
     '',
-    `- BC ≥ ${TARGETS.minBc} on every parameter with ≤ 2 % of the calls (default run): ${yes(r.mbhb.bc_min >= TARGETS.minBc && r.mbhb.call_fraction <= TARGETS.maxCallFraction)}.`,
-    `- Stretch, ≤ 1 % (3 × 100 run): ${yes(r.mbhb_stretch.bc_min >= TARGETS.minBc && r.mbhb_stretch.call_fraction <= TARGETS.stretchCallFraction)}.`,
+    'The seed sets the noise realisation and every sampler; a run with the same seed reuses the cached reference.',
+    '',
+    `- BC ≥ ${TARGETS.minBc} on every parameter with ≤ 2 % of the calls (default run, seed 42; the headline figures in lisa.json): ${yes(pass(r.mbhb, TARGETS.maxCallFraction))}; seed 43: ${yes(pass(r.mbhb_seed43, TARGETS.maxCallFraction))}.`,
+    `- Stretch, ≤ 1 %: seed 42 ${yes(pass(r.mbhb_stretch, TARGETS.stretchCallFraction))}; seed 43 ${yes(pass(r.mbhb_stretch_seed43, TARGETS.stretchCallFraction))}.`,
     `- Default CLI run within ${TARGETS.maxWallSeconds} s: ${yes(r.mbhb.wall_s <= TARGETS.maxWallSeconds)}.`,
     '',
     '## lisa-gas-torque: bias of constant-torque recoveries against torque variability',
@@ -182,6 +200,10 @@ function markdown(r: {
     '',
     `- Binary parameters inside their 90 % intervals at every level: ${yes(g.binary_inside_90_at_every_level)}.`,
     `- Torque-parameter bias grows with variability: ${yes(g.torque_bias_grows_with_variability)}.`,
+    `- At the largest level the median |bias| of the torque parameters is ${(Number(top.torque.median_abs_bias) / Number(top.binary.median_abs_bias)).toFixed(1)}× that of the binary parameters.`,
+    firstBinaryMiss
+      ? `- Binary parameters first leave their 90 % intervals at σ = ${firstBinaryMiss.variability} (worst: ${firstBinaryMiss.binary.worst_parameter}); the seed paper found them inside at every level, so this model does not reproduce that part of its finding.`
+      : '- Binary parameters stay inside their 90 % intervals at every level, as in the seed paper.',
     `- CLI wall time: ${g.wall_s.toFixed(0)} s (target ≤ ${TARGETS.maxWallSeconds} s): ${yes(g.wall_s <= TARGETS.maxWallSeconds)}.`,
     '',
   ].join('\n');
