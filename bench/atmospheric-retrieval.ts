@@ -26,7 +26,7 @@ const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const resultsDir = path.join(root, 'bench', 'results');
 const TARGETS = { bcMean: 0.99, bcMin: 0.98, maxAbsDeltaLogZ: 0.5, speedup: 20, coverage: 0.9, forwardMs: 2, wallSeconds: 600 };
 const extra = process.argv.slice(2);
-const INJECTIONS = 8;
+const INJECTIONS = 5;
 
 // 1. Forward model: one band-integrated spectrum at prior draws, one core, default resolution.
 const model = cachedForwardModel();
@@ -34,10 +34,15 @@ const rng = Rng.fromSeed(7);
 const thetas = Array.from({ length: 400 }, () => samplePrior(rng));
 const buffer = new Float64Array(model.nBands);
 for (const t of thetas.slice(0, 50)) model.depths(t, buffer); // warm-up (JIT)
+// CPU time of this (single-threaded) loop is the one-core cost; wall time also counts waiting for a
+// core on a shared machine.
 const t0 = performance.now();
+const cpu0 = process.cpuUsage();
 for (let rep = 0; rep < 3; rep++) for (const t of thetas) model.depths(t, buffer);
-const forwardMs = (performance.now() - t0) / (3 * thetas.length);
-console.log(`forward model: ${forwardMs.toFixed(3)} ms per spectrum (${model.nWavenumbers} wavenumbers, ${model.pressures.length - 1} layers)`);
+const cpu = process.cpuUsage(cpu0);
+const forwardWallMs = (performance.now() - t0) / (3 * thetas.length);
+const forwardMs = (cpu.user + cpu.system) / 1000 / (3 * thetas.length);
+console.log(`forward model: ${forwardMs.toFixed(3)} ms CPU (${forwardWallMs.toFixed(3)} ms wall) per spectrum (${model.nWavenumbers} wavenumbers, ${model.pressures.length - 1} layers)`);
 
 // 2. Pipeline runs through the CLI.
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'sciflow-atmo-'));
@@ -79,12 +84,18 @@ async function bcPerParameter(name: string) {
 const evidence = async (name: string) => tableRows(await artifact(real.manifest, name, 'evidence'))[0]!;
 const full = summary(real.manifest, 'retrieve-full');
 const sur = summary(real.manifest, 'retrieve-surrogate');
-const cor = summary(real.manifest, 'correct-surrogate');
-const corrected = await bcPerParameter('compare');
-const raw = await bcPerParameter('compare-raw');
-const logZ = { full: Number((await evidence('retrieve-full')).logZ), surrogate: Number((await evidence('retrieve-surrogate')).logZ), corrected: Number((await evidence('correct-surrogate')).logZ) };
-const seconds = { full: Number(full.wall_s), surrogate: Number(sur.wall_s), correction: Number(cor.wall_s) };
-const speedup = seconds.full / (seconds.surrogate + seconds.correction);
+const withCorrection = real.manifest.stages.some((s) => s.name === 'correct-surrogate');
+const raw = await bcPerParameter(withCorrection ? 'compare-raw' : 'compare');
+const logZ = { full: Number((await evidence('retrieve-full')).logZ), surrogate: Number((await evidence('retrieve-surrogate')).logZ) };
+const seconds = { full: Number(full.wall_s), surrogate: Number(sur.wall_s) };
+const speedup = seconds.full / seconds.surrogate;
+const correction = withCorrection
+  ? await (async () => {
+      const cor = summary(real.manifest, 'correct-surrogate');
+      const bc = await bcPerParameter('compare');
+      return { ...bc, logZ: Number(cor.logZ), dlogz: Number(cor.logZ) - logZ.full, ess: Number(cor.ess), full_model_calls: Number(cor.ncall), seconds: Number(cor.wall_s), speedup: seconds.full / (seconds.surrogate + Number(cor.wall_s)) };
+    })()
+  : null;
 const stageSeconds = Object.fromEntries(real.manifest.stages.map((s) => [s.name, (s.durationMs ?? 0) / 1000]));
 
 // 3. Synthetic injections (training set and surrogate reused from the cache): coverage of the 95% intervals.
@@ -95,7 +106,7 @@ const data = cachedSpectrum();
 const coverageRows: { injection: number; stage: string; parameter: string; truth: number; lo: number; hi: number; inside: boolean }[] = [];
 for (let i = 0; i < INJECTIONS; i++) {
   const truth = injectObservation(model, data.error, Rng.fromSeed(seed + 2).fork(i)).truth!;
-  for (const stage of ['correct-surrogate', 'retrieve-surrogate']) {
+  for (const stage of withCorrection ? ['retrieve-surrogate', 'correct-surrogate'] : ['retrieve-surrogate']) {
     const posterior = await artifact(synthetic.manifest, stage, 'posterior_samples', i);
     const weights = numberColumn(posterior, 'weight');
     PARAM_NAMES.forEach((p, d) => {
@@ -108,7 +119,7 @@ const coverageOf = (stage: string) => {
   const rows = coverageRows.filter((r) => r.stage === stage);
   return rows.filter((r) => r.inside).length / rows.length;
 };
-const coverage = coverageOf('correct-surrogate');
+const coverage = coverageOf('retrieve-surrogate');
 
 const result = {
   generated: new Date().toISOString(),
@@ -118,20 +129,21 @@ const result = {
   backend: real.manifest.backend,
   targets: TARGETS,
   forward_ms: forwardMs,
+  forward_wall_ms: forwardWallMs,
   forward: { wavenumbers: model.nWavenumbers, layers: model.pressures.length - 1 },
-  bc: corrected.bc,
-  bc_mean: corrected.bc_mean,
-  bc_min: corrected.bc_min,
-  bc_metric: corrected.metric,
-  c2st: corrected.c2st,
-  dlogz: logZ.corrected - logZ.full,
+  bc: raw.bc,
+  bc_mean: raw.bc_mean,
+  bc_min: raw.bc_min,
+  bc_metric: raw.metric,
+  c2st: raw.c2st,
+  dlogz: logZ.surrogate - logZ.full,
   speedup,
   coverage,
-  raw_surrogate: { bc: raw.bc, bc_mean: raw.bc_mean, bc_min: raw.bc_min, c2st: raw.c2st, dlogz: logZ.surrogate - logZ.full, speedup: seconds.full / seconds.surrogate, coverage: coverageOf('retrieve-surrogate') },
+  correction: correction && { ...correction, coverage: coverageOf('correct-surrogate') },
   logZ,
   seconds,
-  calls: { full: Number(full.ncall), surrogate: Number(sur.ncall), correction_full_model: Number(cor.ncall) },
-  correction_ess: Number(cor.ess),
+  calls: { full: Number(full.ncall), surrogate: Number(sur.ncall) },
+  likelihood_seconds: { full: Number(full.likelihood_s), surrogate: Number(sur.likelihood_s) },
   surrogate_training: summary(real.manifest, 'surrogate'),
   stage_seconds: stageSeconds,
   wall_s: { real: real.wall, synthetic: synthetic.wall },
@@ -153,27 +165,29 @@ const md = [
   '',
   '## Method',
   '',
-  '- Surrogate: MLP deep ensemble (lib/nn) trained on spectra simulated from the prior (the training set and surrogate do not depend on the data).',
+  '- Surrogate: MLP deep ensemble (lib/nn, tfjs) trained on spectra simulated from the uniform prior; the training set and surrogate do not depend on the data (the synthetic run reuses them from the cache).',
   `- Surrogate likelihood: band errors inflated in quadrature by ${String(real.manifest.config.surrogateErrorScale)} × the surrogate's held-out RMSE per band (measured on prior draws at training).`,
-  '- Correction (`correct-surrogate`): the surrogate run\'s dead points within the cut are re-evaluated with the full model and importance-reweighted, w = L_full ΔX (lib/sampling/reweight.ts); its cost (full-model calls) counts in the speed-up.',
-  '- Reference (`retrieve-full`): the same nested sampler with the full model, same sampler seed.',
+  '- Reference (`retrieve-full`): the same nested sampler (slice proposals, 16 chains in lock-step) with the full model and the same sampler seed, run after the surrogate retrieval (one worker thread: no overlap in the timings).',
+  '- Speed-up: wall time of the full-model sampler run over the surrogate sampler run (likelihood + sampler + checkpoints, as the activity measures it).',
   '',
   '## Results (real data)',
   '',
-  '| | surrogate + correction | surrogate alone |',
-  '| --- | --: | --: |',
-  `| mean BC (${corrected.metric}) | ${f(corrected.bc_mean, 4)} | ${f(raw.bc_mean, 4)} |`,
-  `| min BC | ${f(corrected.bc_min, 4)} | ${f(raw.bc_min, 4)} |`,
-  `| C2ST accuracy | ${corrected.c2st === null ? 'n/a' : f(corrected.c2st)} | ${raw.c2st === null ? 'n/a' : f(raw.c2st)} |`,
-  `| Δ ln Z vs full | ${f(result.dlogz)} | ${f(result.raw_surrogate.dlogz)} |`,
-  `| speed-up per sampler run (wall, likelihood + sampler) | ${f(speedup, 1)}× | ${f(result.raw_surrogate.speedup, 1)}× |`,
-  `| 95% coverage (${INJECTIONS} injections × 9 parameters) | ${f(coverage, 3)} | ${f(result.raw_surrogate.coverage, 3)} |`,
+  '| | surrogate retrieval |',
+  '| --- | --: |',
+  `| mean BC (${raw.metric}) | ${f(raw.bc_mean, 4)} |`,
+  `| min BC | ${f(raw.bc_min, 4)} |`,
+  `| C2ST accuracy | ${raw.c2st === null ? 'n/a' : f(raw.c2st)} |`,
+  `| Δ ln Z vs full | ${f(result.dlogz)} |`,
+  `| speed-up per sampler run | ${f(speedup, 1)}× |`,
+  `| 95% coverage (${INJECTIONS} injections × 9 parameters) | ${f(coverage, 3)} |`,
+  ...(correction ? [`| with the importance correction: mean / min BC, Δ ln Z, ESS, speed-up | ${f(correction.bc_mean, 4)} / ${f(correction.bc_min, 4)}, ${f(correction.dlogz)}, ${f(correction.ess, 1)}, ${f(correction.speedup, 1)}× |`] : []),
   '',
-  `ln Z: full ${f(logZ.full)}, surrogate ${f(logZ.surrogate)}, corrected ${f(logZ.corrected)}. Calls: full ${result.calls.full}, surrogate ${result.calls.surrogate}, correction ${result.calls.correction_full_model} full-model evaluations (ESS ${f(result.correction_ess, 0)}). Seconds: full ${f(seconds.full, 1)}, surrogate ${f(seconds.surrogate, 1)}, correction ${f(seconds.correction, 1)}.`,
+  `ln Z: full ${f(logZ.full)}, surrogate ${f(logZ.surrogate)} (the surrogate's likelihood has wider errors, so its normalisation differs). Calls: full ${result.calls.full}, surrogate ${result.calls.surrogate}. Seconds (wall / likelihood only): full ${f(seconds.full, 1)} / ${f(result.likelihood_seconds.full, 1)}, surrogate ${f(seconds.surrogate, 1)} / ${f(result.likelihood_seconds.surrogate, 1)}.`,
+  `Surrogate training: ${JSON.stringify(result.surrogate_training)}.`,
   '',
-  '| parameter | BC (corrected) | BC (surrogate alone) |',
-  '| --- | --: | --: |',
-  ...PARAM_NAMES.map((p) => `| ${p} | ${f(corrected.bc[p]!, 4)} | ${f(raw.bc[p]!, 4)} |`),
+  '| parameter | BC |',
+  '| --- | --: |',
+  ...PARAM_NAMES.map((p) => `| ${p} | ${f(raw.bc[p]!, 4)} |`),
   '',
   `Stage wall times (s): ${Object.entries(stageSeconds).map(([k, v]) => `${k} ${f(v, 1)}`).join(', ')}.`,
   '',
@@ -181,12 +195,12 @@ const md = [
   '',
   '| target | result |',
   '| --- | --- |',
-  `| mean BC ≥ ${TARGETS.bcMean} | ${f(corrected.bc_mean, 4)}: ${yes(corrected.bc_mean >= TARGETS.bcMean)} |`,
-  `| min BC ≥ ${TARGETS.bcMin} | ${f(corrected.bc_min, 4)}: ${yes(corrected.bc_min >= TARGETS.bcMin)} |`,
+  `| mean BC ≥ ${TARGETS.bcMean} | ${f(raw.bc_mean, 4)}: ${yes(raw.bc_mean >= TARGETS.bcMean)} |`,
+  `| min BC ≥ ${TARGETS.bcMin} | ${f(raw.bc_min, 4)}: ${yes(raw.bc_min >= TARGETS.bcMin)} |`,
   `| \\|Δ ln Z\\| < ${TARGETS.maxAbsDeltaLogZ} | ${f(Math.abs(result.dlogz))}: ${yes(Math.abs(result.dlogz) < TARGETS.maxAbsDeltaLogZ)} |`,
   `| speed-up ≥ ${TARGETS.speedup}× | ${f(speedup, 1)}×: ${yes(speedup >= TARGETS.speedup)} |`,
   `| coverage ≥ ${TARGETS.coverage} | ${f(coverage)}: ${yes(coverage >= TARGETS.coverage)} |`,
-  `| forward model ≤ ${TARGETS.forwardMs} ms | ${f(forwardMs)} ms: ${yes(forwardMs <= TARGETS.forwardMs)} |`,
+  `| forward model ≤ ${TARGETS.forwardMs} ms on one core | ${f(forwardMs)} ms CPU (${f(forwardWallMs)} ms wall): ${yes(forwardMs <= TARGETS.forwardMs)} |`,
   `| default preset ≤ ${TARGETS.wallSeconds} s (CLI, real data) | ${f(real.wall, 1)} s: ${yes(real.wall <= TARGETS.wallSeconds)} |`,
   '',
 ];
