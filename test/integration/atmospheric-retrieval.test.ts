@@ -17,13 +17,15 @@ after(async () => {
 });
 
 test('atmospheric retrieval (tiny settings) through the engine: every stage completes; a synthetic re-run with new data reuses the cached training set and surrogate', async () => {
-  // Tiny: coarse radiative transfer, a few hundred training spectra, a toy network, few live points.
+  // Tiny: coarse radiative transfer, a few hundred training spectra, a toy network, few live points;
+  // the optional importance correction is switched on so that its stage runs too.
   const tiny = {
     trainingSize: 300,
     surrogate: { hiddenUnits: [16], epochs: 4, ensembleSize: 1 },
     nlive: 25,
     dlogz: 5,
     c2st: false,
+    correction: true,
     resolution: { layers: 12, angles: 1, topHatNodes: 1, broadNodes: 3 },
   };
   await submitRun(env.client, { pipeline: 'atmospheric-retrieval', config: tiny, storeRoot: env.storeRoot, runId: 'atmo' });
