@@ -25,7 +25,7 @@ const rowsOf = (points: number[][]): Matrix => ({ rows: points.length, cols: 2, 
 
 test('heteroscedastic ensemble: learns the noise level, calibrated coverage, epistemic growth off the data, IG completeness', async () => {
   const rng = Rng.fromSeed(11);
-  const fit = await fitHeteroscedasticEnsemble(draw(rng, 1500), draw(rng, 500), { ensembleSize: 3, hiddenUnits: [32, 32], epochs: 80, batchSize: 128, patience: 20, seed: 5 });
+  const fit = await fitHeteroscedasticEnsemble(draw(rng, 1000), draw(rng, 400), { ensembleSize: 3, hiddenUnits: [32, 32], epochs: 60, batchSize: 128, patience: 20, seed: 5 });
   const ensemble = fit.ensemble;
   const validation = draw(rng, 500);
   ensemble.calibrate(validation.inputs, validation.targets);

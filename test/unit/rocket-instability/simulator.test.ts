@@ -37,7 +37,7 @@ for (const [label, nu, n] of [
 ] as const) {
   test(`stationary amplitude moments match the Fokker–Planck density: ${label}`, () => {
     const dt = 5e-4;
-    const a = integrateAmplitude(1_600_000, dt, () => nu, n, Rng.fromSeed(7));
+    const a = integrateAmplitude(1_000_000, dt, () => nu, n, Rng.fromSeed(7));
     const burn = 40_000;
     let m1 = 0;
     let m2 = 0;
