@@ -8,8 +8,18 @@
  *    pair. After `warmupCalls` (first time) or `retrainAfter` (later) new true calls, a surrogate
  *    is trained on the most recent `trainingWindow` pairs with finite ln L (the sampler's recent
  *    points sit around the current likelihood contour, where accuracy matters).
- *  - The network is accepted when its held-out RMSE of ln L is below `acceptTolerance`; otherwise
- *    training is retried after another `retrainAfter` true calls.
+ *  - Contour clipping: the sampler passes its current contour ln L* with each batch (the
+ *    threshold a point must beat). Targets below ln L* − `contourMargin` are clipped to that
+ *    floor: the contour only rises, so all the sampler needs there is "below", and a network that
+ *    need not follow the deep tail spends its accuracy on the surface that decides acceptance and
+ *    evidence. Errors are measured the same way (both sides clipped).
+ *  - Errors are measured as nested sampling feels them: |Δ ln L| (both sides clipped) divided by
+ *    max(1, depth), the depth being ln L_max − ln L with ln L_max the largest true value seen. At
+ *    a depth of many nats an error shifts the volume assigned to a contour by ≈ (d/2)·Δ ln L/depth
+ *    (for a Gaussian, X ∝ depth^{d/2}) while those points weigh nothing in Z, so there the error
+ *    counts relative to the depth; within a nat of the peak, where Z is made, it counts in full.
+ *  - The network is accepted when the RMS of that error on held-out pairs above the floor is below
+ *    `acceptTolerance`; otherwise training is retried after another `retrainAfter` true calls.
  *  - `network`: points are answered by the network. After every `auditEvery` network answers, an
  *    audit re-evaluates `auditSize` of them, chosen at random, with the true ln L (those become
  *    training pairs too). If the mean |Δ ln L| of the audit exceeds `fallbackTolerance`, the wrapper
@@ -40,6 +50,10 @@ export interface LearnedLikelihoodOptions {
   fallbackTolerance: number;
   retrainAfter: number;
   trainingWindow: number;
+  /** Nats below the sampler's contour where training targets and errors are clipped (null: never clip). */
+  contourMargin: number | null;
+  /** Fraction of the training window held out to decide acceptance. */
+  acceptanceFraction: number;
   /** Network and training settings (ensembleSize 1 by default: one network answers). */
   network: Partial<SurrogateConfig>;
   /** When set, a genetic search picks layers, units and learning rate at the first training. */
@@ -52,16 +66,21 @@ export const DEFAULT_LEARNED_LIKELIHOOD: LearnedLikelihoodOptions = {
   acceptTolerance: 0.05,
   auditEvery: 500,
   auditSize: 25,
-  fallbackTolerance: 0.1,
+  fallbackTolerance: 0.05,
   retrainAfter: 1000,
   trainingWindow: 3000,
+  contourMargin: 3,
+  acceptanceFraction: 0.15,
+  // Measured on cosmology likelihood surfaces: three tanh layers of 32 fit them 2–3× more
+  // accurately than two silu layers of 64 in the same training time.
   network: {
-    hiddenUnits: [64, 64],
-    activation: 'silu',
+    hiddenUnits: [32, 32, 32],
+    activation: 'tanh',
     ensembleSize: 1,
-    epochs: 150,
-    batchSize: 64,
-    patience: 20,
+    epochs: 300,
+    batchSize: 128,
+    learningRate: { kind: 'cosine', initial: 1e-2, final: 1e-5 },
+    patience: 30,
   },
   architectureSearch: null,
   seed: 0,
@@ -74,7 +93,7 @@ export interface LearnedLikelihoodEvent {
   kind: 'trained' | 'audit';
   trueCalls: number;
   networkCalls: number;
-  /** Held-out RMSE of ln L (trained) or mean |Δ ln L| of the audited points (audit). */
+  /** Held-out RMS (trained) or mean (audit) answer error, as defined at the top of this file. */
   error: number;
   /** Whether the network was accepted (trained) or kept (audit). */
   passed: boolean;
@@ -102,6 +121,10 @@ export interface LearnedLikelihoodCheckpoint {
   trainings: number;
   fallbacks: number;
   callsSinceTraining: number;
+  /** The sampler's contour at the latest call (null before it passed one). */
+  contour: number | null;
+  /** The largest finite true ln L seen (null before any). */
+  maxLogL: number | null;
   /** The most recent true evaluations with finite ln L (at most 2 × trainingWindow are kept). */
   thetas: number[][];
   logLs: number[];
@@ -128,7 +151,11 @@ export class LearnedLikelihood {
     private readonly hooks: LearnedLikelihoodHooks = {},
     checkpoint?: LearnedLikelihoodCheckpoint,
   ) {
-    const resolved = { ...DEFAULT_LEARNED_LIKELIHOOD, ...options, network: { ...DEFAULT_LEARNED_LIKELIHOOD.network, ...options.network } };
+    const resolved = {
+      ...DEFAULT_LEARNED_LIKELIHOOD,
+      ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
+      network: { ...DEFAULT_LEARNED_LIKELIHOOD.network, ...options.network },
+    };
     const { network, rng, ...rest } = checkpoint ?? {
       format: 'sciflow.learned-likelihood/1' as const,
       options: resolved,
@@ -139,6 +166,8 @@ export class LearnedLikelihood {
       trainings: 0,
       fallbacks: 0,
       callsSinceTraining: 0,
+      contour: null,
+      maxLogL: null,
       thetas: [],
       logLs: [],
       sinceAudit: [],
@@ -176,9 +205,10 @@ export class LearnedLikelihood {
     return this.s.events;
   }
 
-  /** The batched ln L to hand to a nested sampler. */
-  readonly logLikelihood = async (batch: number[][]): Promise<number[]> => {
+  /** The batched ln L to hand to a nested sampler; `contour` is the sampler's current ln L*. */
+  readonly logLikelihood = async (batch: number[][], contour?: number): Promise<number[]> => {
     const { options } = this.s;
+    if (contour !== undefined && Number.isFinite(contour)) this.s.contour = contour;
     if (this.s.mode !== 'network') {
       const values = await this.evaluateTrue(batch);
       this.s.callsSinceTraining += batch.length;
@@ -216,6 +246,7 @@ export class LearnedLikelihood {
     this.s.trueCalls += batch.length;
     batch.forEach((theta, i) => {
       if (Number.isFinite(values[i])) {
+        if (this.s.maxLogL === null || values[i] > this.s.maxLogL) this.s.maxLogL = values[i];
         this.s.thetas.push([...theta]);
         this.s.logLs.push(values[i]);
       }
@@ -234,14 +265,24 @@ export class LearnedLikelihood {
     return Array.from(mean.data);
   }
 
+  /** ln L values below this are clipped to it (−∞ while the sampler has not passed a contour). */
+  private floor(): number {
+    const { contour, options } = this.s;
+    return contour === null || options.contourMargin === null ? -Infinity : contour - options.contourMargin;
+  }
+
   private async train(): Promise<void> {
     const { options } = this.s;
     this.s.callsSinceTraining = 0;
+    const floor = this.floor();
     const start = Math.max(0, this.s.thetas.length - options.trainingWindow);
-    const inputs = this.s.thetas.slice(start);
-    const outputs = this.s.logLs.slice(start).map((v) => [v]);
+    const order = this.rng.shuffle(Array.from({ length: this.s.thetas.length - start }, (_, i) => start + i));
+    const heldOut = order.slice(0, Math.round(options.acceptanceFraction * order.length));
+    const trainRows = order.slice(heldOut.length);
+    const inputs = trainRows.map((i) => this.s.thetas[i]);
+    const outputs = trainRows.map((i) => [Math.max(this.s.logLs[i], floor)]);
     const seed = this.rng.nextUint32();
-    let config: Partial<SurrogateConfig> = { ...options.network, seed };
+    let config: Partial<SurrogateConfig> = { ...options.network, testFraction: 0, seed };
     if (options.architectureSearch && !this.s.genome) {
       const { epochs, ...search } = options.architectureSearch;
       const fitness = surrogateFitness(inputs, outputs, { ...config, epochs: epochs ?? config.epochs }, this.hooks);
@@ -250,18 +291,36 @@ export class LearnedLikelihood {
     if (this.s.genome) config = configFromGenome(this.s.genome, config);
     const fit = await fitSurrogate(inputs, outputs, config, this.hooks);
     this.s.trainings++;
-    const rmse = fit.heldOutErrors.rmse[0];
+    this.network = fit.surrogate;
+    const rmse = this.heldOutError(heldOut, floor);
     const passed = rmse < options.acceptTolerance;
     this.s.events.push({ kind: 'trained', trueCalls: this.s.trueCalls, networkCalls: this.s.networkCalls, error: rmse, passed });
     if (passed) {
-      this.network = fit.surrogate;
       this.s.mode = 'network';
       this.s.sinceAudit = [];
     } else {
       fit.surrogate.dispose();
+      this.network = null;
       // A rejected warm-up network is retried after the shorter retrain interval, not a full warm-up.
       if (this.s.mode === 'warmup') this.s.callsSinceTraining = options.warmupCalls - options.retrainAfter;
     }
+  }
+
+  /** Error of one answer as nested sampling feels it (see the top of this file). */
+  private answerError(predicted: number, truth: number): number {
+    const floor = this.floor();
+    const t = Math.max(truth, floor);
+    // Without a contour a −∞ truth (outside the support) against a finite prediction is an error of ∞.
+    if (!Number.isFinite(t)) return predicted === t ? 0 : Infinity;
+    return Math.abs(Math.max(predicted, floor) - t) / Math.max(1, (this.s.maxLogL ?? t) - t);
+  }
+
+  /** RMS answer error on held-out pairs above the floor (on all of them if fewer than 20 are). */
+  private heldOutError(rows: number[], floor: number): number {
+    const above = rows.filter((i) => this.s.logLs[i] > floor);
+    const chosen = above.length >= 20 ? above : rows;
+    const predicted = this.predict(chosen.map((i) => this.s.thetas[i]));
+    return Math.sqrt(chosen.reduce((acc, row, k) => acc + this.answerError(predicted[k], this.s.logLs[row]) ** 2, 0) / chosen.length);
   }
 
   private async audit(): Promise<{ theta: number[]; trueLogL: number }[]> {
@@ -270,8 +329,7 @@ export class LearnedLikelihood {
     const chosen = pool.slice(0, this.s.options.auditSize);
     const truth = await this.evaluateTrue(chosen.map((c) => c.theta));
     this.s.auditCalls += chosen.length;
-    // A −∞ truth (outside the support) against a finite prediction is an error of ∞: it fails the audit.
-    const meanError = chosen.reduce((sum, c, i) => sum + Math.abs(c.predicted - truth[i]), 0) / chosen.length;
+    const meanError = chosen.reduce((sum, c, i) => sum + this.answerError(c.predicted, truth[i]), 0) / chosen.length;
     const passed = meanError <= this.s.options.fallbackTolerance;
     this.s.events.push({ kind: 'audit', trueCalls: this.s.trueCalls, networkCalls: this.s.networkCalls, error: meanError, passed });
     if (!passed) {

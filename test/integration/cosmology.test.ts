@@ -22,7 +22,7 @@ test('cosmology pipeline (tiny settings) through the engine: flat ΛCDM Ωm ≈ 
     models: ['lcdm', 'wcdm'],
     nlive: 150,
     dlogz: 0.5,
-    learned: { warmupCalls: { lcdm: 600, wcdm: 600, cpl: 600, oklcdm: 600 }, retrainAfter: 300, trainingWindow: { lcdm: 600, wcdm: 600, cpl: 600, oklcdm: 600 }, acceptTolerance: 1, epochs: 30, patience: 5, hiddenUnits: [16, 16] },
+    learned: { warmupCalls: { lcdm: 600, wcdm: 600, cpl: 600, oklcdm: 600 }, retrainAfter: 300, trainingWindow: 600, acceptTolerance: 1, epochs: 30, patience: 5, hiddenUnits: [16, 16] },
   };
   await submitRun(env.client, { pipeline: 'cosmology', config, storeRoot: env.storeRoot, runId: 'cosmo' });
   const store = new RunStore(env.storeRoot);

@@ -15,7 +15,7 @@ export interface Candidate {
 }
 
 /** Transforms unit-cube points to parameters and evaluates them in one likelihood batch. */
-export async function evaluateBatch(problem: NestedProblem, us: Float64Array[]): Promise<Candidate[]> {
+export async function evaluateBatch(problem: NestedProblem, us: Float64Array[], contour = -Infinity): Promise<Candidate[]> {
   const thetas = us.map((u) => {
     const theta = problem.priorTransform(Array.from(u));
     if (theta.length !== problem.ndim) {
@@ -23,7 +23,7 @@ export async function evaluateBatch(problem: NestedProblem, us: Float64Array[]):
     }
     return theta;
   });
-  const logLs = await problem.logLikelihood(thetas);
+  const logLs = await problem.logLikelihood(thetas, contour);
   if (logLs.length !== us.length) {
     throw new Error(`logLikelihood returned ${logLs.length} values for a batch of ${us.length} points`);
   }

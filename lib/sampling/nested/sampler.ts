@@ -325,7 +325,7 @@ export class NestedSampler {
 
   private async evaluate(us: Float64Array[]): Promise<Candidate[]> {
     this.ncall += us.length;
-    return evaluateBatch(this.problem, us);
+    return evaluateBatch(this.problem, us, this.initialised ? this.liveLogL[this.worstLive()] : -Infinity);
   }
 
   private setLive(i: number, p: Candidate): void {

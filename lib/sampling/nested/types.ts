@@ -7,8 +7,12 @@ import type { BoundJson, BoundKind } from './bound.ts';
 import type { EvidenceState } from './evidence.ts';
 import type { SliceWhitening } from './proposals/slice.ts';
 
-/** ln L for many points at once; −∞ is allowed (zero likelihood), NaN and +∞ are errors. */
-export type BatchLogLikelihood = (batch: number[][]) => ArrayLike<number> | Promise<ArrayLike<number>>;
+/**
+ * ln L for many points at once; −∞ is allowed (zero likelihood), NaN and +∞ are errors. The
+ * sampler also passes its current contour ln L* (−∞ while drawing the first live points): a
+ * likelihood may use it (a learned likelihood clips its targets below it), most ignore it.
+ */
+export type BatchLogLikelihood = (batch: number[][], contour?: number) => ArrayLike<number> | Promise<ArrayLike<number>>;
 
 export interface NestedProblem {
   ndim: number;
