@@ -66,8 +66,9 @@ export async function atmosphericFigures(run: RunArtifacts): Promise<PipelineFig
     const depths = model.depths(thetaRows(table)[best]!);
     data.bands.forEach((b, i) => points.push({ wavelength: b.centreUm, depth: depths[i]! * 1e3, series: `best fit (${label})` }));
   }
-  const x = { field: 'wavelength', type: 'quantitative', title: 'wavelength (µm)', scale: { type: 'log' } } as const;
-  const colour = { field: 'series', type: 'nominal', title: null, scale: { range: ['#1b1b1b', ...SERIES_COLOURS] } } as const;
+  const x = { field: 'wavelength', type: 'quantitative' as const, title: 'wavelength (µm)', scale: { type: 'log' as const, domain: [1.3, 30] as [number, number], nice: false } };
+  const series = ['data', ...posteriors.map((p) => `best fit (${p.label})`)];
+  const colour = { field: 'series', type: 'nominal', title: null, scale: { domain: series, range: ['#1b1b1b', ...SERIES_COLOURS] } } as const;
   const spectrum: PipelineFigure = {
     name: 'best-fit-spectrum',
     title: 'Best-fit eclipse spectrum against the data',
@@ -99,8 +100,8 @@ export async function atmosphericFigures(run: RunArtifacts): Promise<PipelineFig
       rows.push({ pressure: model.pressures[l]! / 1e6, median: q(0.5), lo68: q(0.16), hi68: q(0.84), lo95: q(0.025), hi95: q(0.975), series: label });
     });
   }
-  const y = { field: 'pressure', type: 'quantitative', title: 'pressure (bar)', scale: { type: 'log', reverse: true } } as const;
-  const c = { field: 'series', type: 'nominal', title: null, scale: { range: SERIES_COLOURS } } as const;
+  const y = { field: 'pressure', type: 'quantitative', title: 'pressure (bar)', scale: { type: 'log', reverse: true, nice: false } } as const;
+  const c = { field: 'series', type: 'nominal', title: null, scale: { domain: posteriors.map((p) => p.label), range: SERIES_COLOURS } } as const;
   const profile: PipelineFigure = {
     name: 'temperature-profile',
     title: 'Temperature profile: posterior band',
