@@ -20,7 +20,7 @@ import { credibleInterval } from '../lib/stats/index.ts';
 import { numberColumn, tableRows } from '../lib/store/parquet.ts';
 import { RunStore } from '../lib/store/run-store.ts';
 import { PARAM_NAMES } from '../pipelines/atmospheric-retrieval/constants.ts';
-import { cachedForwardModel, cachedSpectrum, injectObservation, samplePrior } from '../pipelines/atmospheric-retrieval/retrieval.ts';
+import { cachedForwardModel, cachedSpectrum, injectionRng, injectObservation, samplePrior } from '../pipelines/atmospheric-retrieval/retrieval.ts';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const resultsDir = path.join(root, 'bench', 'results');
@@ -105,7 +105,7 @@ const seed = Number(synthetic.manifest.config.seed);
 const data = cachedSpectrum();
 const coverageRows: { injection: number; stage: string; parameter: string; truth: number; lo: number; hi: number; inside: boolean }[] = [];
 for (let i = 0; i < INJECTIONS; i++) {
-  const truth = injectObservation(model, data.error, Rng.fromSeed(seed + 2).fork(i)).truth!;
+  const truth = injectObservation(model, data.error, injectionRng(seed, i)).truth!;
   for (const stage of withCorrection ? ['retrieve-surrogate', 'correct-surrogate'] : ['retrieve-surrogate']) {
     const posterior = await artifact(synthetic.manifest, stage, 'posterior_samples', i);
     const weights = numberColumn(posterior, 'weight');

@@ -3,7 +3,6 @@ import { z } from 'zod';
 import type { InferenceProblem, PipelineDefinition, StageDefinition } from '../../lib/engine/pipeline.ts';
 import type { InputFile, Json } from '../../lib/engine/types.ts';
 import { selectBackend } from '../../lib/nn/backend.ts';
-import { Rng } from '../../lib/random.ts';
 import { numberColumn, tableFromColumns } from '../../lib/store/parquet.ts';
 import { UserError } from '../../lib/engine/errors.ts';
 import { DEFAULT_RESOLUTION, PARAM_NAMES } from './constants.ts';
@@ -14,6 +13,7 @@ import {
   cachedForwardModel,
   cachedSpectrum,
   fullLogLikelihood,
+  injectionRng,
   injectObservation,
   priorTransform,
   samplePrior,
@@ -123,7 +123,7 @@ function observation(p: { [key: string]: Json }): Observation {
   const data = cachedSpectrum(dir);
   if (p.injection === undefined) return { depth: data.depth, error: data.error };
   // Injection i: θ and noise from its own stream of the run seed, identical in every stage.
-  const rng = Rng.fromSeed(Number(p.injectionSeed)).fork(Number(p.injection));
+  const rng = injectionRng(Number(p.runSeed), Number(p.injection));
   return injectObservation(cachedForwardModel(dir, resolution(p)), data.error, rng);
 }
 
@@ -210,7 +210,7 @@ function stages(c: AtmosphericConfig, inputs: InputFile[]): StageDefinition[] {
     parallelProposals: 16,
     // Common random numbers: both samplers make the same draws until their likelihoods differ.
     samplerSeed: c.seed + 1,
-    ...(synthetic && { injectionSeed: c.seed + 2 }),
+    ...(synthetic && { runSeed: c.seed }),
   };
   const fanOut = synthetic ? { fanOut: { param: 'injection', values: Array.from({ length: c.injections }, (_, i) => i), concurrency: 1 } } : {};
   const ns = (name: string, problemName: string, dependsOn: string[], extra: { [key: string]: Json } = {}): StageDefinition => ({

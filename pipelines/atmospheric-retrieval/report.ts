@@ -13,7 +13,7 @@ import { numberColumn } from '../../lib/store/parquet.ts';
 import { DEFAULT_RESOLUTION, PARAM_NAMES } from './constants.ts';
 import { DATA_DIR } from './data.ts';
 import type { Resolution } from './forward.ts';
-import { cachedForwardModel, cachedSpectrum, injectObservation } from './retrieval.ts';
+import { cachedForwardModel, cachedSpectrum, injectionRng, injectObservation } from './retrieval.ts';
 
 
 const RETRIEVALS = [
@@ -49,7 +49,7 @@ export async function atmosphericFigures(run: RunArtifacts): Promise<PipelineFig
   if (!posteriors.length) return [];
   // Synthetic runs: the figure shows injection 0, regenerated exactly as its retrieval saw it.
   const observed = synthetic
-    ? injectObservation(model, data.error, Rng.fromSeed(Number(config.seed) + 2).fork(0)).depth
+    ? injectObservation(model, data.error, injectionRng(Number(config.seed), 0)).depth
     : data.depth;
 
   const points: { [key: string]: Json }[] = data.bands.map((b, i) => ({

@@ -39,6 +39,11 @@ export interface Observation {
   truth?: number[];
 }
 
+/** Random stream of injection `index` in a run with seed `runSeed` (the same in every stage, report and bench). */
+export function injectionRng(runSeed: number, index: number): Rng {
+  return Rng.fromSeed(runSeed + 2).fork(index);
+}
+
 /**
  * A synthetic observation: the forward model at θ_true plus Gaussian noise at the real error bars,
  * θ_true drawn from the prior by `rng` unless given.
