@@ -6,7 +6,7 @@ import type { StageContext } from './stage-runtime.ts';
 export async function loadProblem(ctx: StageContext<{ problem: string }>): Promise<InferenceProblem> {
   const build = ctx.pipeline.problems?.[ctx.params.problem];
   if (!build) throw new UserError(`pipeline ${ctx.pipeline.name} has no inference problem "${ctx.params.problem}"`);
-  return build(ctx.invocation.params, (stage, name) => ctx.input(stage, name));
+  return build(ctx.invocation.params, (stage, name, branch) => ctx.input(stage, name, branch));
 }
 
 /** The pipeline's simulation problem named by the stage's `problem` param (for SNL). */

@@ -5,7 +5,7 @@ import { stageActivity } from './stage-runtime.ts';
 export const simulate = stageActivity<{ simulator: string }>(async (ctx) => {
   const simulator = ctx.pipeline.simulators?.[ctx.params.simulator];
   if (!simulator) throw new UserError(`pipeline ${ctx.pipeline.name} has no simulator "${ctx.params.simulator}"`);
-  const table = await simulator(ctx.invocation.params, ctx.rng);
+  const table = await simulator(ctx.invocation.params, ctx.rng, (stage, name, branch) => ctx.input(stage, name, branch));
   await ctx.write('observations', table);
   return { rows: table.numRows };
 });

@@ -6,8 +6,10 @@ import { numberColumn, tableFromColumns } from '../lib/store/parquet.ts';
 import { stageActivity } from './stage-runtime.ts';
 
 interface TrainSurrogateParams {
-  /** The training set: an upstream stage's table. */
-  training: { stage: string; output: string };
+  /** The training set: an upstream stage's table (branch 0 unless given). */
+  training: { stage: string; output: string; branch?: number };
+  /** Branch of the training stage (overrides training.branch): the param a fanned-out stage varies. */
+  trainingBranch?: number;
   /** Columns holding the inputs θ, one number each. */
   inputs: string[];
   /** The outputs: one list<float64> column (a spectrum per row), or several number columns. */
@@ -34,7 +36,7 @@ function outputRows(table: Table, outputs: string | string[]): number[][] {
  */
 export const trainSurrogate = stageActivity<TrainSurrogateParams>(async (ctx) => {
   const backend = await selectBackend();
-  const table = await ctx.input(ctx.params.training.stage, ctx.params.training.output);
+  const table = await ctx.input(ctx.params.training.stage, ctx.params.training.output, ctx.params.trainingBranch ?? ctx.params.training.branch ?? 0);
   const inputColumns = ctx.params.inputs.map((name) => numberColumn(table, name));
   const inputs = Array.from({ length: table.numRows }, (_, i) => inputColumns.map((c) => c[i]!));
   const outputs = outputRows(table, ctx.params.outputs);

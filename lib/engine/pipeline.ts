@@ -39,10 +39,13 @@ export interface PipelineDefinition<Schema extends z.ZodType = z.ZodType> {
   /** Files the run reads; hashed into the plan so new data means new cache keys. */
   dataFiles?(config: z.infer<Schema>): Promise<DataFileRef[]> | DataFileRef[];
   stages(config: z.infer<Schema>, inputs: InputFile[]): StageDefinition[];
-  /** Simulators by name, used by the `simulate` activity. */
-  simulators?: Record<string, (params: { [key: string]: Json }, rng: Rng) => Table | Promise<Table>>;
-  /** Inference problems by name, built from a stage's params and its input tables. */
-  problems?: Record<string, (params: { [key: string]: Json }, load: (stage: string, name: string) => Promise<Table>) => Promise<InferenceProblem>>;
+  /**
+   * Simulators by name, used by the `simulate` activity; `load` reads an upstream stage's table
+   * (branch 0 unless given), for simulators that draw from an earlier stage's output.
+   */
+  simulators?: Record<string, (params: { [key: string]: Json }, rng: Rng, load: (stage: string, name: string, branch?: number) => Promise<Table>) => Table | Promise<Table>>;
+  /** Inference problems by name, built from a stage's params and its input tables (branch 0 unless given). */
+  problems?: Record<string, (params: { [key: string]: Json }, load: (stage: string, name: string, branch?: number) => Promise<Table>) => Promise<InferenceProblem>>;
   /** Simulation-based inference problems (prior + simulator + observation) by name, for SNL. */
   simulationProblems?: Record<string, (params: { [key: string]: Json }, load: (stage: string, name: string) => Promise<Table>) => Promise<SimulationProblem>>;
   /** The pipeline's own report figures, drawn from a completed run's artifacts (vega-lite specs). */

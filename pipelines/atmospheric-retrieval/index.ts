@@ -13,6 +13,9 @@ import {
   cachedForwardModel,
   cachedSpectrum,
   fullLogLikelihood,
+  posteriorRegion,
+  refinedLogLikelihood,
+  sampleRegion,
   injectionRng,
   injectObservation,
   priorTransform,
@@ -21,7 +24,9 @@ import {
   surrogateLogLikelihood,
   withModelError,
   type Observation,
+  type SurrogateLevel,
 } from './retrieval.ts';
+import type { Table } from 'apache-arrow';
 
 /**
  * The `atmospheric-retrieval` pipeline: the dayside emission spectrum of HD 189733 b retrieved with
@@ -30,13 +35,40 @@ import {
  * (deep ensemble) → nested sampling with the surrogate and with the full model → posterior
  * comparison. The training set and surrogate depend only on prior, model, size and seed, so a new
  * data set (or a scheduled re-analysis) reuses them from the cache.
+ *
+ * Local refinement (data-dependent, `refinement.rounds` rounds): the prior-trained surrogate is
+ * accurate to a few per cent over the whole 9-D prior, which is still large against the error bars
+ * in the small posterior region. Each round simulates full-model spectra in a widened Gaussian
+ * region around the previous retrieval's posterior (`refine-training-set`), trains a surrogate
+ * there (`refine-surrogate`), and reruns nested sampling with that surrogate inside its region and
+ * the previous levels outside it (`retrieve-refined`). The last round's posterior is the headline
+ * comparison against the full model; the base surrogate's comparison stays as `compare-base`.
  */
 
 /** Size keys each preset fills in when the user did not set them. */
 const PRESETS = {
-  default: { trainingSize: 8000, epochs: 60, ensembleSize: 2, nlive: 100 },
-  full: { trainingSize: 50000, epochs: 300, ensembleSize: 5, nlive: 500 },
+  default: { trainingSize: 8000, epochs: 60, ensembleSize: 2, nlive: 100, refinementSize: 4000 },
+  full: { trainingSize: 50000, epochs: 300, ensembleSize: 5, nlive: 500, refinementSize: 20000 },
 } as const;
+
+const refinementSchema = z
+  .object({
+    /** Refinement rounds after the base-surrogate retrieval (0: none; the headline is then the base surrogate). */
+    rounds: z.number().int().min(0).max(4).default(2),
+    /** Full-model spectra simulated per round in the region (preset: 4000 / 20000). */
+    trainingSize: z.number().int().min(50).optional(),
+    /** The region is N(mean, widen² Σ) of the previous posterior, truncated to the prior. */
+    widen: z.number().positive().default(2.5),
+    /**
+     * A round's surrogate is used where the Mahalanobis distance² (in the widened covariance) is
+     * below this (default: the χ²₉ 99 % quantile, where its training draws are dense); outside, the
+     * previous level.
+     */
+    maxD2: z.number().positive().default(21.67),
+    /** Multiple of the local surrogate's held-out RMSE added in quadrature to the band errors (like surrogateErrorScale). */
+    errorScale: z.number().min(0).default(1),
+  })
+  .strict();
 
 const surrogateSchema = z
   .object({
@@ -66,6 +98,8 @@ const schema = z
     /** Spectra simulated from the prior to train the surrogate (preset: 8000 / 50000). */
     trainingSize: z.number().int().min(100).optional(),
     surrogate: surrogateSchema.default(surrogateSchema.parse({})),
+    /** Data-dependent local refinement of the surrogate around the posterior (see the module comment). */
+    refinement: refinementSchema.default(refinementSchema.parse({})),
     /**
      * Multiple of the surrogate's held-out RMSE per band (from training, data-independent) added in
      * quadrature to each band's error in the surrogate likelihood; 0 trusts the surrogate as exact.
@@ -111,7 +145,39 @@ export function resolveSizes(c: AtmosphericConfig) {
     epochs: c.surrogate.epochs ?? p.epochs,
     ensembleSize: c.surrogate.ensembleSize ?? p.ensembleSize,
     nlive: c.nlive ?? p.nlive,
+    refinementSize: c.refinement.trainingSize ?? p.refinementSize,
   };
+}
+
+/** Stage names of refinement round r (1-based): `refine-training-set`, …, then `-2`, `-3` suffixes. */
+export function refinementStages(r: number) {
+  const suffix = r === 1 ? '' : `-${r}`;
+  return { set: `refine-training-set${suffix}`, surrogate: `refine-surrogate${suffix}`, retrieve: `retrieve-refined${suffix}` };
+}
+
+/** The retrieval stage whose posterior is the headline: the last refinement round's, else the base surrogate's. */
+export function headlineStage(c: AtmosphericConfig): string {
+  return c.refinement.rounds > 0 ? refinementStages(c.refinement.rounds).retrieve : 'retrieve-surrogate';
+}
+
+function thetaRows(table: Table): number[][] {
+  const cols = PARAM_NAMES.map((p) => numberColumn(table, p));
+  return Array.from({ length: table.numRows }, (_, i) => cols.map((c) => c[i]!));
+}
+
+/** Load a trained surrogate and its observation with the held-out RMSE folded in. */
+async function surrogateLevel(
+  load: (stage: string, name: string, branch?: number) => Promise<Table>,
+  stage: string,
+  branch: number,
+  obs: Observation,
+  scale: number,
+): Promise<Omit<SurrogateLevel, 'region' | 'maxD2'>> {
+  const artifact = await load(stage, 'surrogate', branch);
+  const surrogate = surrogateFromArtifact(String(artifact.getChild('json')!.get(0)));
+  if (surrogate.outputDim !== obs.depth.length) throw new UserError(`the surrogate predicts ${surrogate.outputDim} bands, the data have ${obs.depth.length}`);
+  const rmse = numberColumn(await load(stage, 'output_errors', branch), 'rmse');
+  return { surrogate, obs: withModelError(obs, rmse, scale) };
 }
 
 function resolution(p: { [key: string]: Json }): Resolution {
@@ -148,6 +214,19 @@ export const atmosphericRetrieval: PipelineDefinition<typeof schema> = {
       const columns: Record<string, number[] | number[][]> = Object.fromEntries(PARAM_NAMES.map((name, d) => [name, thetas.map((t) => t[d]!)]));
       return tableFromColumns({ ...columns, depths });
     },
+    /**
+     * θ from the widened region around an upstream retrieval's posterior (params.source; branch =
+     * the injection in synthetic mode) and the full model's depths, one row each.
+     */
+    'refine-set': async (p, rng, load) => {
+      const model = cachedForwardModel(DATA_DIR, resolution(p));
+      const posterior = await load(String(p.source), 'posterior_samples', p.injection === undefined ? 0 : Number(p.injection));
+      const region = posteriorRegion(thetaRows(posterior), numberColumn(posterior, 'weight'), Number(p.widen));
+      const thetas = Array.from({ length: Number(p.size) }, () => sampleRegion(region, rng));
+      const depths = thetas.map((t) => Array.from(model.depths(t)));
+      const columns: Record<string, number[] | number[][]> = Object.fromEntries(PARAM_NAMES.map((name, d) => [name, thetas.map((t) => t[d]!)]));
+      return tableFromColumns({ ...columns, depths });
+    },
   },
   problems: {
     full: async (p) => {
@@ -162,6 +241,23 @@ export const atmosphericRetrieval: PipelineDefinition<typeof schema> = {
       if (surrogate.outputDim !== obs.depth.length) throw new UserError(`the surrogate predicts ${surrogate.outputDim} bands, the data have ${obs.depth.length}`);
       const rmse = numberColumn(await load('surrogate', 'output_errors'), 'rmse');
       return problem(surrogateLogLikelihood(surrogate, withModelError(obs, rmse, Number(p.surrogateErrorScale))), obs);
+    },
+    /**
+     * Nested surrogates: the base surrogate everywhere, each refinement round's surrogate inside its
+     * region (params.levels, innermost last; regions rebuilt from the same posterior samples the
+     * training set was drawn around).
+     */
+    refined: async (p, load) => {
+      await selectBackend();
+      const obs = observation(p);
+      const branch = p.injection === undefined ? 0 : Number(p.injection);
+      const levels: SurrogateLevel[] = [{ ...(await surrogateLevel(load, 'surrogate', 0, obs, Number(p.surrogateErrorScale))), region: null, maxD2: Infinity }];
+      for (const level of p.levels as { surrogate: string; source: string }[]) {
+        const posterior = await load(level.source, 'posterior_samples', branch);
+        const region = posteriorRegion(thetaRows(posterior), numberColumn(posterior, 'weight'), Number(p.widen));
+        levels.push({ ...(await surrogateLevel(load, level.surrogate, branch, obs, Number(p.refinementErrorScale))), region, maxD2: Number(p.maxD2) });
+      }
+      return problem(refinedLogLikelihood(levels), obs);
     },
   },
   reportFigures: atmosphericFigures,
@@ -223,6 +319,42 @@ function stages(c: AtmosphericConfig, inputs: InputFile[]): StageDefinition[] {
     ...fanOut,
   });
   const out = [trainingSet, surrogate, ns('retrieve-surrogate', 'surrogate', ['surrogate'], { surrogateErrorScale: c.surrogateErrorScale })];
+  // Refinement rounds: region around the previous retrieval → full-model spectra there → local
+  // surrogate → retrieval with the nested surrogates.
+  const injections = Array.from({ length: c.injections }, (_, i) => i);
+  const levels: { surrogate: string; source: string }[] = [];
+  let previous = 'retrieve-surrogate';
+  for (let r = 1; r <= c.refinement.rounds; r++) {
+    const names = refinementStages(r);
+    out.push({
+      name: names.set,
+      activity: 'simulate',
+      dependsOn: [previous],
+      params: { simulator: 'refine-set', source: previous, size: sizes.refinementSize, widen: c.refinement.widen, resolution: c.resolution },
+      ...long,
+      heartbeatTimeoutMs: 60 * 60 * 1000,
+      ...(synthetic && { fanOut: { param: 'injection', values: injections, concurrency: 1 } }),
+    });
+    out.push({
+      ...surrogate,
+      name: names.surrogate,
+      dependsOn: [names.set],
+      params: { ...surrogate.params, training: { stage: names.set, output: 'observations' } },
+      ...(synthetic && { fanOut: { param: 'trainingBranch', values: injections, concurrency: 1 } }),
+    });
+    levels.push({ surrogate: names.surrogate, source: previous });
+    const dependsOn = ['surrogate', ...levels.flatMap((l) => [l.surrogate, l.source])];
+    out.push(
+      ns(names.retrieve, 'refined', [...new Set(dependsOn)], {
+        surrogateErrorScale: c.surrogateErrorScale,
+        refinementErrorScale: c.refinement.errorScale,
+        widen: c.refinement.widen,
+        maxD2: c.refinement.maxD2,
+        levels: levels.map((l) => ({ ...l })),
+      }),
+    );
+    previous = names.retrieve;
+  }
   if (c.correction) {
     out.push({
       name: 'correct-surrogate',
@@ -236,9 +368,14 @@ function stages(c: AtmosphericConfig, inputs: InputFile[]): StageDefinition[] {
   if (!c.reference) return out;
   // After the surrogate side, not beside it: stages share one worker thread, and a full-model batch
   // running concurrently would inflate the surrogate retrieval's wall time (the speed-up's denominator).
-  out.push(ns('retrieve-full', 'full', [c.correction ? 'correct-surrogate' : 'retrieve-surrogate']));
+  out.push(ns('retrieve-full', 'full', c.correction ? ['correct-surrogate', previous] : [previous]));
   const branches = synthetic ? c.injections : 1;
-  const compared = [...(c.correction ? [['correct-surrogate', '']] : []), ['retrieve-surrogate', c.correction ? '-raw' : '']];
+  // `compare`: the headline (last refinement round, or the base surrogate without refinement).
+  const compared = [
+    [headlineStage(c), ''],
+    ...(c.refinement.rounds > 0 ? [['retrieve-surrogate', '-base']] : []),
+    ...(c.correction ? [['correct-surrogate', '-corrected']] : []),
+  ];
   for (const [stage, suffix] of compared) {
     for (let b = 0; b < branches; b++) {
       const branch: { [key: string]: Json } = synthetic ? { branch: b } : {};

@@ -3,6 +3,7 @@
  * likelihood with either the full forward model or the neural surrogate in place of radiative
  * transfer (Himes et al. 2022).
  */
+import { cholesky } from '../../lib/nn/linalg.ts';
 import { toMatrix } from '../../lib/nn/matrix.ts';
 import { Surrogate, type SerializedSurrogate } from '../../lib/nn/surrogate.ts';
 import { Rng } from '../../lib/random.ts';
@@ -99,3 +100,106 @@ export function surrogateFromArtifact(json: string): Surrogate {
   return Surrogate.restore(JSON.parse(json) as SerializedSurrogate);
 }
 
+
+/**
+ * A region of parameter space around a posterior, for local refinement of the surrogate: the
+ * posterior's weighted mean and covariance widened by `widen` (Σ_region = widen² Σ_posterior),
+ * held as the Cholesky factor L of Σ_region. Points are drawn from N(mean, Σ_region) truncated to
+ * the prior box; membership is the Mahalanobis distance d² = (θ − mean)ᵀ Σ_region⁻¹ (θ − mean).
+ */
+export interface Region {
+  mean: number[];
+  chol: number[][];
+}
+
+/** The region of a weighted posterior sample (rows θ, weights summing to any positive total). */
+export function posteriorRegion(thetas: readonly (readonly number[])[], weights: ArrayLike<number>, widen: number): Region {
+  const d = thetas[0]!.length;
+  let total = 0;
+  for (let i = 0; i < thetas.length; i++) total += weights[i]!;
+  const mean = new Array<number>(d).fill(0);
+  thetas.forEach((t, i) => t.forEach((x, a) => (mean[a]! += (weights[i]! / total) * x)));
+  const cov = Array.from({ length: d }, () => new Array<number>(d).fill(0));
+  thetas.forEach((t, i) => {
+    const w = weights[i]! / total;
+    for (let a = 0; a < d; a++) for (let b = 0; b <= a; b++) cov[a]![b]! += w * (t[a]! - mean[a]!) * (t[b]! - mean[b]!);
+  });
+  // Symmetrise, widen, and keep every direction at least 1e-4 of its prior range (a posterior
+  // collapsed onto a prior bound would otherwise give a singular covariance).
+  for (let a = 0; a < d; a++) {
+    for (let b = 0; b < a; b++) cov[b]![a] = cov[a]![b] = cov[a]![b]! * widen * widen;
+    const range = PARAMETERS[a]!.high - PARAMETERS[a]!.low;
+    cov[a]![a] = Math.max(cov[a]![a]! * widen * widen, (1e-4 * range) ** 2);
+  }
+  return { mean, chol: cholesky(cov) };
+}
+
+/** d² of θ from the region's mean in units of its covariance. */
+export function mahalanobis2(region: Region, theta: readonly number[]): number {
+  const { chol, mean } = region;
+  const d = mean.length;
+  const y = new Array<number>(d);
+  let s2 = 0;
+  for (let i = 0; i < d; i++) {
+    let s = theta[i]! - mean[i]!;
+    for (let k = 0; k < i; k++) s -= chol[i]![k]! * y[k]!;
+    y[i] = s / chol[i]![i]!;
+    s2 += y[i]! * y[i]!;
+  }
+  return s2;
+}
+
+const insidePrior = (theta: readonly number[]) => PARAMETERS.every((p, i) => theta[i]! >= p.low && theta[i]! <= p.high);
+
+/**
+ * θ ~ N(mean, Σ_region) truncated to the prior box (rejection; after 1000 rejections a draw from
+ * the prior, so the loop always ends).
+ */
+export function sampleRegion(region: Region, rng: Rng): number[] {
+  const d = region.mean.length;
+  for (let attempt = 0; attempt < 1000; attempt++) {
+    const z = Array.from({ length: d }, () => rng.normal());
+    const theta = region.mean.map((m, i) => {
+      let s = m;
+      for (let k = 0; k <= i; k++) s += region.chol[i]![k]! * z[k]!;
+      return s;
+    });
+    if (insidePrior(theta)) return theta;
+  }
+  return samplePrior(rng);
+}
+
+/** One level of a refined likelihood: a surrogate, its (error-inflated) observation, and where it is trusted (null: everywhere). */
+export interface SurrogateLevel {
+  surrogate: Surrogate;
+  obs: Observation;
+  region: Region | null;
+  /** Trusted where d² < maxD2. */
+  maxD2: number;
+}
+
+/**
+ * Batched ln L with nested surrogates (base surrogate everywhere, local refinements inside their
+ * regions): each point uses the last level whose region contains it, so nested sampling explores
+ * the whole prior with the base surrogate and the posterior bulk with the most local one.
+ */
+export function refinedLogLikelihood(levels: readonly SurrogateLevel[]): (batch: number[][]) => number[] {
+  const likelihoods = levels.map((l) => surrogateLogLikelihood(l.surrogate, l.obs));
+  return (batch) => {
+    const level = batch.map((theta) => {
+      for (let j = levels.length - 1; j > 0; j--) {
+        const l = levels[j]!;
+        if (!l.region || mahalanobis2(l.region, theta) < l.maxD2) return j;
+      }
+      return 0;
+    });
+    const out = new Array<number>(batch.length);
+    levels.forEach((_, j) => {
+      const rows = batch.flatMap((_, i) => (level[i] === j ? [i] : []));
+      if (!rows.length) return;
+      const values = likelihoods[j]!(rows.map((i) => batch[i]!));
+      rows.forEach((i, k) => (out[i] = values[k]!));
+    });
+    return out;
+  };
+}

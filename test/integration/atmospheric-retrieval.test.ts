@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import { numberColumn } from '../../lib/store/parquet.ts';
 import { RunStore } from '../../lib/store/run-store.ts';
 import { submitRun, waitForRun } from '../../temporal/runs.ts';
-import { PARAM_NAMES } from '../../pipelines/atmospheric-retrieval/constants.ts';
+import { PARAMETERS, PARAM_NAMES } from '../../pipelines/atmospheric-retrieval/constants.ts';
 import { startTestEnvironment, type TestEnvironment } from '../support/temporal.ts';
 
 let env: TestEnvironment;
@@ -26,6 +26,7 @@ test('atmospheric retrieval (tiny settings) through the engine: every stage comp
     dlogz: 5,
     c2st: false,
     correction: true,
+    refinement: { rounds: 2, trainingSize: 200 },
     resolution: { layers: 12, angles: 1, topHatNodes: 1, broadNodes: 3 },
   };
   await submitRun(env.client, { pipeline: 'atmospheric-retrieval', config: tiny, storeRoot: env.storeRoot, runId: 'atmo' });
@@ -35,13 +36,32 @@ test('atmospheric retrieval (tiny settings) through the engine: every stage comp
   const manifest = (await store.readManifest('atmo'))!;
   assert.deepEqual(
     manifest.stages.map((s) => s.name),
-    ['training-set', 'surrogate', 'retrieve-surrogate', 'correct-surrogate', 'retrieve-full', 'compare', 'compare-raw'],
+    [
+      'training-set',
+      'surrogate',
+      'retrieve-surrogate',
+      'refine-training-set',
+      'refine-surrogate',
+      'retrieve-refined',
+      'refine-training-set-2',
+      'refine-surrogate-2',
+      'retrieve-refined-2',
+      'correct-surrogate',
+      'retrieve-full',
+      'compare',
+      'compare-base',
+      'compare-corrected',
+    ],
   );
   const stage = (m: typeof manifest, name: string) => m.stages.find((s) => s.name === name)!;
   const training = await store.get(stage(manifest, 'training-set').outputs!.branches[0]!.observations!);
   assert.equal(training.numRows, 300);
   assert.equal((training.getChild('depths')!.get(0) as { length: number }).length, 79);
-  for (const name of ['retrieve-surrogate', 'correct-surrogate', 'retrieve-full']) {
+  // The refinement set: full-model spectra at draws truncated to the prior box.
+  const refineSet = await store.get(stage(manifest, 'refine-training-set').outputs!.branches[0]!.observations!);
+  assert.equal(refineSet.numRows, 200);
+  PARAMETERS.forEach((p) => assert.ok(numberColumn(refineSet, p.name).every((x) => x >= p.low && x <= p.high), `${p.name} inside the prior`));
+  for (const name of ['retrieve-surrogate', 'retrieve-refined', 'retrieve-refined-2', 'correct-surrogate', 'retrieve-full']) {
     const posterior = await store.get(stage(manifest, name).outputs!.branches[0]!.posterior_samples!);
     const w = numberColumn(posterior, 'weight');
     assert.ok(Math.abs(w.reduce((a, b) => a + b, 0) - 1) < 1e-9, `${name}: weights sum to 1`);
@@ -59,4 +79,9 @@ test('atmospheric retrieval (tiny settings) through the engine: every stage comp
   assert.ok(stage(m2, 'training-set').cached && stage(m2, 'surrogate').cached, 'training set and surrogate reused');
   assert.equal(stage(m2, 'retrieve-surrogate').cached, false);
   assert.equal(stage(m2, 'correct-surrogate').branches, 2);
+  assert.equal(stage(m2, 'refine-surrogate-2').branches, 2);
+  assert.equal(stage(m2, 'retrieve-refined-2').branches, 2);
+  // Each injection's refinement set is drawn around its own posterior.
+  const sets = await Promise.all([0, 1].map((b) => store.get(stage(m2, 'refine-training-set').outputs!.branches[b]!.observations!)));
+  assert.notDeepEqual(numberColumn(sets[0]!, 'log_H2O').slice(0, 5), numberColumn(sets[1]!, 'log_H2O').slice(0, 5));
 });
