@@ -1,6 +1,7 @@
 /**
- * The pipeline's own report figures: the best-fit spectra of both retrievals against the data, and
- * the temperature-profile band (median, 68 % and 95 %) from posterior draws.
+ * The pipeline's own report figures: the best-fit spectra of the retrievals (full model, the last
+ * refined-surrogate round — the headline — and the base surrogate) against the data, and the
+ * temperature-profile band (median, 68 % and 95 %) from posterior draws.
  */
 import type { Table } from 'apache-arrow';
 import type { Json } from '../../lib/engine/types.ts';
@@ -16,11 +17,10 @@ import type { Resolution } from './forward.ts';
 import { cachedForwardModel, cachedSpectrum, injectionRng, injectObservation } from './retrieval.ts';
 
 
-const RETRIEVALS = [
-  { stage: 'retrieve-full', label: 'full model' },
-  { stage: 'retrieve-surrogate', label: 'surrogate' },
-  { stage: 'correct-surrogate', label: 'surrogate + correction' },
-] as const;
+/** The last refinement round's retrieval among the run's completed stages (the headline), if any. */
+export function refinedStage(stages: readonly { name: string; status: string }[]): string | undefined {
+  return stages.filter((s) => s.status === 'completed' && /^retrieve-refined(-\d+)?$/.test(s.name)).map((s) => s.name).at(-1);
+}
 
 /** Posterior draws for the temperature band. */
 const PROFILE_DRAWS = 300;
@@ -42,8 +42,15 @@ export async function atmosphericFigures(run: RunArtifacts): Promise<PipelineFig
   const model = cachedForwardModel(dir, { ...DEFAULT_RESOLUTION, ...(config.resolution as Partial<Resolution>) });
   const data = cachedSpectrum(dir);
   const synthetic = config.mode === 'synthetic';
+  const refined = refinedStage(run.manifest.stages);
+  const retrievals = [
+    { stage: 'retrieve-full', label: 'full model' },
+    ...(refined ? [{ stage: refined, label: 'refined surrogate' }] : []),
+    { stage: 'retrieve-surrogate', label: refined ? 'base surrogate' : 'surrogate' },
+    { stage: 'correct-surrogate', label: 'surrogate + correction' },
+  ];
   const posteriors: { label: string; table: Table }[] = [];
-  for (const r of RETRIEVALS) {
+  for (const r of retrievals) {
     if (run.manifest.stages.some((s) => s.name === r.stage && s.status === 'completed')) posteriors.push({ label: r.label, table: await run.load(r.stage, 'posterior_samples', 0) });
   }
   if (!posteriors.length) return [];

@@ -124,12 +124,12 @@ export function posteriorRegion(thetas: readonly (readonly number[])[], weights:
     const w = weights[i]! / total;
     for (let a = 0; a < d; a++) for (let b = 0; b <= a; b++) cov[a]![b]! += w * (t[a]! - mean[a]!) * (t[b]! - mean[b]!);
   });
-  // Symmetrise, widen, and keep every direction at least 1e-4 of its prior range (a posterior
-  // collapsed onto a prior bound would otherwise give a singular covariance).
+  // Symmetrise, widen, and add (1e-4 × prior range)² to the diagonal (a posterior collapsed onto
+  // a prior bound, or a degenerate direction, would otherwise give a singular covariance).
   for (let a = 0; a < d; a++) {
     for (let b = 0; b < a; b++) cov[b]![a] = cov[a]![b] = cov[a]![b]! * widen * widen;
     const range = PARAMETERS[a]!.high - PARAMETERS[a]!.low;
-    cov[a]![a] = Math.max(cov[a]![a]! * widen * widen, (1e-4 * range) ** 2);
+    cov[a]![a] = cov[a]![a]! * widen * widen + (1e-4 * range) ** 2;
   }
   return { mean, chol: cholesky(cov) };
 }

@@ -1,15 +1,33 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { atmosphericRetrieval, resolveSizes } from '../../../pipelines/atmospheric-retrieval/index.ts';
-import { gaussianLogLikelihood, withModelError } from '../../../pipelines/atmospheric-retrieval/retrieval.ts';
+import { atmosphericRetrieval, headlineStage, resolveSizes } from '../../../pipelines/atmospheric-retrieval/index.ts';
+import { PARAMETERS } from '../../../pipelines/atmospheric-retrieval/constants.ts';
+import { refinedStage } from '../../../pipelines/atmospheric-retrieval/report.ts';
+import {
+  gaussianLogLikelihood,
+  mahalanobis2,
+  posteriorRegion,
+  refinedLogLikelihood,
+  sampleRegion,
+  withModelError,
+  type SurrogateLevel,
+} from '../../../pipelines/atmospheric-retrieval/retrieval.ts';
+import { Rng } from '../../../lib/random.ts';
 import { pointsToReweight, reweightNested } from '../../../lib/sampling/reweight.ts';
 
 const inputs = (sha256: string) => [{ key: 'dataDir', path: '/x/eclipse_depths.csv', sha256, bytes: 1 }] as never;
 
 test('presets fill only the size keys the user left unset', () => {
   const parse = (c: object) => atmosphericRetrieval.schema.parse(c);
-  assert.deepEqual(resolveSizes(parse({})), { trainingSize: 8000, epochs: 60, ensembleSize: 2, nlive: 100 });
-  assert.deepEqual(resolveSizes(parse({ preset: 'full', nlive: 300 })), { trainingSize: 50000, epochs: 300, ensembleSize: 5, nlive: 300 });
+  assert.deepEqual(resolveSizes(parse({})), { trainingSize: 8000, epochs: 60, ensembleSize: 2, nlive: 100, refinementSize: 4000 });
+  assert.deepEqual(resolveSizes(parse({ preset: 'full', nlive: 300, refinement: { trainingSize: 900 } })), {
+    trainingSize: 50000,
+    epochs: 300,
+    ensembleSize: 5,
+    nlive: 300,
+    refinementSize: 900,
+  });
+  assert.throws(() => parse({ refinement: { unknownKey: 1 } }), 'strict refinement schema');
   assert.throws(() => parse({ preset: 'huge' }));
   assert.throws(() => parse({ unknownKey: 1 }), 'strict schema');
 });
@@ -23,8 +41,71 @@ test('training set and surrogate stages do not depend on the observed data; the 
   assert.equal(byName(a, 'surrogate'), byName(b, 'surrogate'));
   assert.notEqual(byName(a, 'retrieve-surrogate'), byName(b, 'retrieve-surrogate'));
   assert.notEqual(byName(a, 'retrieve-full'), byName(b, 'retrieve-full'));
+  assert.notEqual(byName(a, 'retrieve-refined-2'), byName(b, 'retrieve-refined-2'));
   const synthetic = atmosphericRetrieval.stages(atmosphericRetrieval.schema.parse({ mode: 'synthetic', injections: 3, reference: false }), inputs('aaa'));
   assert.deepEqual(synthetic.find((s) => s.name === 'retrieve-surrogate')!.fanOut!.values, [0, 1, 2]);
+  // Refinement fans out per injection: its set, surrogate and retrieval see injection i's branch.
+  assert.deepEqual(synthetic.find((s) => s.name === 'refine-training-set')!.fanOut, { param: 'injection', values: [0, 1, 2], concurrency: 1 });
+  assert.deepEqual(synthetic.find((s) => s.name === 'refine-surrogate-2')!.fanOut, { param: 'trainingBranch', values: [0, 1, 2], concurrency: 1 });
+});
+
+test('refinement rounds: stage chain, headline and comparisons', () => {
+  const names = (c: object) => atmosphericRetrieval.stages(atmosphericRetrieval.schema.parse(c), inputs('aaa')).map((s) => s.name);
+  assert.deepEqual(names({ refinement: { rounds: 0 } }), ['training-set', 'surrogate', 'retrieve-surrogate', 'retrieve-full', 'compare']);
+  const two = atmosphericRetrieval.stages(atmosphericRetrieval.schema.parse({}), inputs('aaa'));
+  const stage = (n: string) => two.find((s) => s.name === n)!;
+  assert.equal(headlineStage(atmosphericRetrieval.schema.parse({})), 'retrieve-refined-2');
+  assert.equal(stage('refine-training-set-2').params.source, 'retrieve-refined');
+  assert.deepEqual(stage('retrieve-refined-2').params.levels, [
+    { surrogate: 'refine-surrogate', source: 'retrieve-surrogate' },
+    { surrogate: 'refine-surrogate-2', source: 'retrieve-refined' },
+  ]);
+  assert.deepEqual(stage('retrieve-full').dependsOn, ['retrieve-refined-2'], 'reference after the surrogate side');
+  assert.deepEqual((stage('compare').params.other as { stage: string }).stage, 'retrieve-refined-2');
+  assert.deepEqual((stage('compare-base').params.other as { stage: string }).stage, 'retrieve-surrogate');
+  assert.equal(refinedStage([{ name: 'retrieve-refined', status: 'completed' }, { name: 'retrieve-refined-2', status: 'completed' }, { name: 'retrieve-full', status: 'completed' }]), 'retrieve-refined-2');
+  assert.equal(refinedStage([{ name: 'retrieve-surrogate', status: 'completed' }]), undefined);
+});
+
+test('posterior region: weighted mean and widened covariance; draws inside the prior with that spread', () => {
+  const rng = Rng.fromSeed(3);
+  const mean = PARAMETERS.map((p) => (p.low + p.high) / 2);
+  const sd = PARAMETERS.map((p) => 0.01 * (p.high - p.low));
+  // Weighted sample: unit-weight draws plus a zero-weight outlier that must not count.
+  const thetas = Array.from({ length: 4000 }, () => mean.map((m, i) => m + sd[i]! * rng.normal()));
+  thetas.push(PARAMETERS.map((p) => p.high));
+  const weights = [...thetas.map(() => 1).slice(0, -1), 0];
+  const region = posteriorRegion(thetas, weights, 2);
+  region.mean.forEach((m, i) => assert.ok(Math.abs(m - mean[i]!) < 0.1 * sd[i]!, `mean ${i}`));
+  region.chol.forEach((row, i) => assert.ok(Math.abs(row[i]! - 2 * sd[i]!) < 0.1 * sd[i]!, `widened sd ${i}`));
+  assert.ok(Math.abs(mahalanobis2(region, region.mean)) < 1e-12);
+  const shifted = [...region.mean];
+  shifted[0]! += 2 * 2 * sd[0]!;
+  assert.ok(Math.abs(mahalanobis2(region, shifted) - 4) < 0.3, 'two widened sds away: d² ≈ 4');
+  const draws = Array.from({ length: 2000 }, () => sampleRegion(region, rng));
+  const d2 = draws.map((t) => mahalanobis2(region, t));
+  assert.ok(Math.abs(d2.reduce((a, b) => a + b, 0) / d2.length - 9) < 0.5, 'E d² = 9 for a 9-D Gaussian');
+  // A region against a prior bound: draws are truncated, never outside.
+  const edge = posteriorRegion(thetas.map((t) => t.map((x, i) => x - mean[i]! + PARAMETERS[i]!.high)), weights, 2);
+  for (let k = 0; k < 200; k++) sampleRegion(edge, rng).forEach((x, i) => assert.ok(x >= PARAMETERS[i]!.low && x <= PARAMETERS[i]!.high));
+});
+
+test('refined likelihood: the innermost level whose region holds the point answers', () => {
+  // Fake surrogates predicting a constant spectrum c (one band), data 0, error 1: ln L = −c²/2 − ln √2π.
+  const fake = (c: number) => ({ predictMatrix: (m: { rows: number }) => ({ mean: { cols: 1, data: new Float64Array(m.rows).fill(c) } }) }) as never;
+  const obs = { depth: Float64Array.from([0]), error: Float64Array.from([1]) };
+  const region = posteriorRegion([[...PARAMETERS.map(() => 0)], [...PARAMETERS.map(() => 1)]], [1, 1], 1);
+  const levels: SurrogateLevel[] = [
+    { surrogate: fake(3), obs, region: null, maxD2: Infinity },
+    { surrogate: fake(1), obs, region, maxD2: 9 },
+  ];
+  const logL = refinedLogLikelihood(levels);
+  const inside = PARAMETERS.map(() => 0.5);
+  const outside = PARAMETERS.map(() => 3);
+  const c = -0.5 * Math.log(2 * Math.PI);
+  const [a, b] = logL([inside, outside]);
+  assert.ok(Math.abs(a! - (c - 0.5)) < 1e-12, 'inside: local level');
+  assert.ok(Math.abs(b! - (c - 4.5)) < 1e-12, 'outside: base level');
 });
 
 test('Gaussian likelihood: normalised density, and the surrogate error widens it in quadrature', () => {
