@@ -1,19 +1,7 @@
 import { UserError } from '../lib/engine/errors.ts';
 import type { Json } from '../lib/engine/types.ts';
-import { selectBackend, type BackendChoice } from '../lib/nn/backend.ts';
-import { NETWORK_TASKS, TASKS as rocketTasks, type Task } from '../pipelines/rocket-instability/stages.ts';
+import { selectBackend } from '../lib/nn/backend.ts';
 import { stageActivity } from './stage-runtime.ts';
-
-/** Forecasting tasks by pipeline name, then by the stage's `task` param. */
-const FORECAST_TASKS: Record<string, Record<string, Task>> = { 'rocket-instability': rocketTasks };
-/**
- * One backend selection per worker process: two branches selecting at once (a fan-out) race in
- * tf.setBackend and one of them ends up with a half-initialised backend.
- */
-let backendChoice: Promise<BackendChoice> | undefined;
-
-/** Tasks that run tfjs networks (the others need no backend). */
-const USES_NETWORKS: Record<string, ReadonlySet<string>> = { 'rocket-instability': NETWORK_TASKS };
 
 /**
  * Time-series forecasting steps (prepare a test run, train an ensemble, evaluate, forecast a new
@@ -21,12 +9,12 @@ const USES_NETWORKS: Record<string, ReadonlySet<string>> = { 'rocket-instability
  * task and records the tfjs backend and the wall time in the summary (never in the artifacts).
  */
 export const forecast = stageActivity<{ task: string }>(async (ctx) => {
-  const task = FORECAST_TASKS[ctx.pipeline.name]?.[ctx.params.task];
-  if (!task) throw new UserError(`pipeline ${ctx.pipeline.name} has no forecast task "${ctx.params.task}"`);
-  const backend = USES_NETWORKS[ctx.pipeline.name]?.has(ctx.params.task) ? await (backendChoice ??= selectBackend()) : undefined;
+  const task = ctx.pipeline.tasks?.[ctx.params.task];
+  if (!task) throw new UserError(`pipeline ${ctx.pipeline.name} has no task "${ctx.params.task}"`);
+  const backend = task.usesNetworks ? await selectBackend() : undefined;
   const started = performance.now();
   const checkpointer = ctx.checkpointer<unknown>();
-  const summary = await task({
+  const summary = await task.run({
     params: ctx.invocation.params,
     seed: ctx.invocation.seed,
     input: ctx.input,

@@ -50,6 +50,27 @@ export interface PipelineDefinition<Schema extends z.ZodType = z.ZodType> {
   simulationProblems?: Record<string, (params: { [key: string]: Json }, load: (stage: string, name: string) => Promise<Table>) => Promise<SimulationProblem>>;
   /** The pipeline's own report figures, drawn from a completed run's artifacts (vega-lite specs). */
   reportFigures?: PipelineFigureHook;
+  /** Steps no generic activity covers (time-series features, forecasters), run by the `forecast` activity. */
+  tasks?: Record<string, PipelineTask>;
+}
+
+/** What a pipeline task sees of its stage (a subset of the activity's StageContext). */
+export interface TaskIO {
+  params: { [key: string]: Json };
+  seed: number;
+  input(stage: string, name: string, branch?: number): Promise<Table>;
+  inputBranches(stage: string, name: string): Promise<Table[]>;
+  write(name: string, table: Table): Promise<unknown>;
+  progress(p: { fraction?: number; message?: string }): void;
+  /** The stage's checkpoint of an earlier attempt, if any, and a progress tick that saves one when due. */
+  restore<State>(): Promise<State | undefined>;
+  tick<State>(p: { fraction?: number; message?: string }, state: () => State): Promise<void>;
+}
+
+export interface PipelineTask {
+  run(io: TaskIO): Promise<{ [key: string]: Json }>;
+  /** The task runs tfjs networks: the activity selects a backend first and records it. */
+  usesNetworks?: boolean;
 }
 
 /** Inference from simulations alone: the likelihood is learned (sequential neural likelihood). */

@@ -73,11 +73,27 @@ async function activate(
 const errorLine = (error: unknown): string =>
   (error instanceof Error ? error.message : String(error)).split('\n')[0];
 
+/** The default selection of this process, shared by every caller (keyed by SCIFLOW_TF_BACKEND). */
+const defaultSelection = new Map<string, Promise<BackendChoice>>();
+
 /**
  * Activates the best available backend (or the one `SCIFLOW_TF_BACKEND` names) and says which.
- * Safe to call repeatedly; Node caches the imports, so later calls are cheap.
+ * Without options every caller shares one selection: two activities of a fan-out selecting at
+ * once would otherwise race in tf.setBackend and one could get a half-initialised backend.
  */
-export async function selectBackend(options: BackendSelectionOptions = {}): Promise<BackendChoice> {
+export function selectBackend(options: BackendSelectionOptions = {}): Promise<BackendChoice> {
+  if (Object.keys(options).length > 0) return chooseBackend(options);
+  const key = process.env.SCIFLOW_TF_BACKEND?.trim() ?? '';
+  let selection = defaultSelection.get(key);
+  if (!selection) {
+    selection = chooseBackend({});
+    defaultSelection.set(key, selection);
+    selection.catch(() => defaultSelection.delete(key));
+  }
+  return selection;
+}
+
+async function chooseBackend(options: BackendSelectionOptions): Promise<BackendChoice> {
   const env = options.env ?? process.env;
   const loadPackage = options.loadPackage ?? importPackage;
   const gpuAvailable = options.gpuAvailable ?? (() => nvidiaGpuVisible(env));

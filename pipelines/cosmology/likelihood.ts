@@ -1,5 +1,5 @@
 import type { CosmologyData } from './data.ts';
-import { DistanceGrid, hubbleE2, luminosityDistances } from './distances.ts';
+import { DistanceGrid, hubbleE2, luminosityDistances } from '../../lib/cosmology/distances.ts';
 import type { CosmologyModel } from './models.ts';
 
 /**

@@ -1,4 +1,4 @@
-import type { Cosmology } from './distances.ts';
+import type { Cosmology } from '../../lib/cosmology/distances.ts';
 
 /**
  * The dark-energy models this pipeline compares. Every parameter has a uniform prior on the box

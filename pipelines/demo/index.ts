@@ -52,7 +52,7 @@ export type DemoConfig = z.infer<typeof schema>;
 
 export const demo: PipelineDefinition<typeof schema> = {
   name: 'demo',
-  description: 'Damped-oscillator inference: simulate → Metropolis chains (fan-out, checkpointed) → summary',
+  description: 'Damped-oscillator inference: simulate → ensemble-MCMC runs (fan-out, checkpointed) ∥ nested sampling → summary → MCMC-vs-NS comparison',
   version: '1',
   schema,
   dataFiles: (c) => {

@@ -5,7 +5,7 @@
  * Geometric units throughout: masses and distances as times (G M/c³, D/c in seconds).
  */
 import { EULER_GAMMA, MPC_M, C_M_S, PLANCK18, T_SUN_S } from './constants.ts';
-import { DistanceGrid, luminosityDistances, C_KM_S } from '../cosmology/distances.ts';
+import { DistanceGrid, luminosityDistances, C_KM_S } from '../../lib/cosmology/distances.ts';
 
 /** Detector-frame (redshifted) binary parameters, in seconds. */
 export interface Binary {

@@ -7,6 +7,7 @@ import type { InputFile, Json } from '../../lib/engine/types.ts';
 import { DEFAULT_THRESHOLD } from './constants.ts';
 import { SENSOR_SET_NAMES, type SensorSet } from './features.ts';
 import { rocketFigures } from './report.ts';
+import { TASKS } from './stages.ts';
 
 /**
  * The `rocket-instability` pipeline: forecast the 1T dynamic-pressure amplitude of a LOX/H2
@@ -126,6 +127,7 @@ export const rocketInstability: PipelineDefinition<typeof schema> = {
   description: 'Thermoacoustic-instability forecasting: autoregressive Bayesian (deep-ensemble) forecaster of the 1T amplitude 500 ms ahead, with ablation, attribution and sensor failure',
   version: '1',
   schema,
+  tasks: TASKS,
   dataFiles: (c) => {
     if (c.mode === 'generate') return [];
     const files = trainingFiles(c).map((path) => ({ key: 'dataDir', path }));

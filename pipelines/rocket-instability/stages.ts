@@ -12,6 +12,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Table } from 'apache-arrow';
 import { UserError } from '../../lib/engine/errors.ts';
+import type { PipelineTask, TaskIO } from '../../lib/engine/pipeline.ts';
 import type { Json } from '../../lib/engine/types.ts';
 import type { EnsembleCheckpoint, HeteroscedasticConfig } from '../../lib/nn/heteroscedastic.ts';
 import { Rng } from '../../lib/random.ts';
@@ -25,20 +26,7 @@ import { assignRoles, Forecaster, trainForecaster, type RunFeatures, type Traine
 import { firstAlarm, normalCdf, Z90, type WarningRule } from './metrics.ts';
 import { drawSchedule, simulateRun, type Bifurcation } from './simulator.ts';
 
-/** What a task sees of its stage (a subset of the activity's StageContext). */
-export interface TaskIO {
-  params: { [key: string]: Json };
-  seed: number;
-  input(stage: string, name: string, branch?: number): Promise<Table>;
-  inputBranches(stage: string, name: string): Promise<Table[]>;
-  write(name: string, table: Table): Promise<unknown>;
-  progress(p: { fraction?: number; message?: string }): void;
-  /** The stage's checkpoint of an earlier attempt, if any, and a progress tick that saves one when due. */
-  restore<State>(): Promise<State | undefined>;
-  tick<State>(p: { fraction?: number; message?: string }, state: () => State): Promise<void>;
-}
-
-export type Task = (io: TaskIO) => Promise<{ [key: string]: Json }>;
+type Task = PipelineTask['run'];
 
 export interface SimulationSource {
   kind: 'simulate';
@@ -223,6 +211,10 @@ const generate: Task = async (io) => {
   return { dataDir: dir, files: files.length };
 };
 
-export const NETWORK_TASKS: ReadonlySet<string> = new Set(['train', 'evaluate', 'forecast']);
-
-export const TASKS: Record<string, Task> = { 'prepare-run': prepareRun, train, evaluate: evaluateTask, forecast: forecastTask, generate };
+export const TASKS: Record<string, PipelineTask> = {
+  'prepare-run': { run: prepareRun },
+  train: { run: train, usesNetworks: true },
+  evaluate: { run: evaluateTask, usesNetworks: true },
+  forecast: { run: forecastTask, usesNetworks: true },
+  generate: { run: generate },
+};

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DistanceGrid, gaussLegendre, hubbleE, luminosityDistances } from '../../../pipelines/cosmology/distances.ts';
+import { DistanceGrid, gaussLegendre, hubbleE, luminosityDistances } from '../../../lib/cosmology/distances.ts';
 
 const Z = [0, 0.01, 0.1, 0.35, 0.5, 1, 1.5, 2.3];
 const relClose = (actual: number, expected: number, tol: number, what: string) =>

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadCosmologyData, parseChronometers, parseSupernovae } from '../../../pipelines/cosmology/data.ts';
-import { hubbleE } from '../../../pipelines/cosmology/distances.ts';
+import { hubbleE } from '../../../lib/cosmology/distances.ts';
 import { chronometerChi2, cosmologyLogLikelihood, MarginalisedSupernovae } from '../../../pipelines/cosmology/likelihood.ts';
 import { MODELS } from '../../../pipelines/cosmology/models.ts';
 

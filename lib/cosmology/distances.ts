@@ -7,6 +7,9 @@
  * Distances are returned in units of the Hubble distance D_H = c/H0 (Hogg 1999, astro-ph/9905116):
  * D_C = ∫₀ᶻ dz'/E(z'), D_M = D_C (flat), sinh(√Ωk D_C)/√Ωk (open), sin(√−Ωk D_C)/√−Ωk (closed),
  * D_L = (1 + z_hel) D_M(z_cmb).
+ *
+ * Shared by the cosmology and LISA pipelines (lib/ is part of every stage's code fingerprint, so a
+ * change here invalidates both pipelines' cached stages).
  */
 
 /** Speed of light in km/s, so that D_H = C_KM_S / H0 is in Mpc for H0 in km/s/Mpc. */
