@@ -10,7 +10,7 @@
  * F = 2π ∫ μ I dμ by Gauss–Legendre on μ ∈ [0, 1], and the depth (F_p / π B_⋆)(R_p/R_s)² with a
  * blackbody star, averaged over each band with its filter weights (data.ts bandQuadrature).
  */
-import { gaussLegendre } from '../cosmology/distances.ts';
+import { gaussLegendre } from '../../lib/cosmology/distances.ts';
 import { BASE_MIXING_RATIO, DEFAULT_RESOLUTION, HE_TO_H2, MOLECULES, MOLECULE_DATA, PHYS, SYSTEM, type Theta } from './constants.ts';
 import { bandQuadrature, type BandQuadrature, type Passband } from './data.ts';
 import { buildOpacityTables, SPECIES_PER_NODE, type OpacityTables } from './opacity.ts';
