@@ -16,6 +16,7 @@ import {
   posteriorRegion,
   refinedLogLikelihood,
   sampleRegion,
+  stackedPrediction,
   injectionRng,
   injectObservation,
   priorTransform,
@@ -38,11 +39,14 @@ import type { Table } from 'apache-arrow';
  *
  * Local refinement (data-dependent, `refinement.rounds` rounds): the prior-trained surrogate is
  * accurate to a few per cent over the whole 9-D prior, which is still large against the error bars
- * in the small posterior region. Each round simulates full-model spectra in a widened Gaussian
- * region around the previous retrieval's posterior (`refine-training-set`), trains a surrogate
- * there (`refine-surrogate`), and reruns nested sampling with that surrogate inside its region and
- * the previous levels outside it (`retrieve-refined`). The last round's posterior is the headline
- * comparison against the full model; the base surrogate's comparison stays as `compare-base`.
+ * in the small posterior region. Each round draws θ from a widened Gaussian around the previous
+ * retrieval's posterior (`refine-training-set`), simulates the full model there and stores its
+ * residual after the networks so far, trains a residual network on it (`refine-surrogate`), and
+ * reruns nested sampling (`retrieve-refined`) with the stacked networks inside the new region and
+ * the earlier levels, penalised, outside it (retrieval.ts: refinedLogLikelihood). Earlier rounds
+ * inflate the band errors by their network's held-out RMSE (so each posterior, and the next
+ * region, stays wide enough); the last round — the headline, compared against the full model in
+ * `compare` — uses `finalErrorScale`. The base surrogate's comparison stays as `compare-base`.
  */
 
 /** Size keys each preset fills in when the user did not set them. */
@@ -54,18 +58,36 @@ const PRESETS = {
 const refinementSchema = z
   .object({
     /** Refinement rounds after the base-surrogate retrieval (0: none; the headline is then the base surrogate). */
-    rounds: z.number().int().min(0).max(4).default(2),
+    rounds: z.number().int().min(0).max(5).default(2),
     /** Full-model spectra simulated per round in the region (preset: 4000 / 20000). */
     trainingSize: z.number().int().min(50).optional(),
     /** The region is N(mean, widen² Σ) of the previous posterior, truncated to the prior. */
-    widen: z.number().positive().default(2.5),
+    widen: z.number().positive().default(1.5),
     /**
      * A round's surrogate is used where the Mahalanobis distance² (in the widened covariance) is
      * below this (default: the χ²₉ 99 % quantile, where its training draws are dense); outside, the
      * previous level.
      */
     maxD2: z.number().positive().default(21.67),
-    /** Multiple of the local surrogate's held-out RMSE added in quadrature to the band errors (like surrogateErrorScale). */
+    /** Training epochs per member of each round's residual network (default: the base surrogate's). */
+    epochs: z.number().int().min(1).optional(),
+    /**
+     * The same for the earlier rounds' levels inside a later round's retrieval: their residual
+     * errors then lower their likelihood's normalisation, so spurious peaks outside the innermost
+     * region do not draw the posterior away from it.
+     */
+    outerErrorScale: z.number().min(0).default(1),
+    /** Nats taken off ln L outside the innermost region (see refinedLogLikelihood): the retrieval is confined to the region. */
+    outsidePenalty: z.number().min(0).default(0),
+    /** Ensemble members of each round's residual network. */
+    ensembleSize: z.number().int().min(1).default(2),
+    /**
+     * The innermost level's error multiple in the last round (the headline): 0 compares like with
+     * like against the full model's evidence; the earlier rounds' inflation keeps their posteriors
+     * (and so the next regions) wide enough to hold the full-model posterior.
+     */
+    finalErrorScale: z.number().min(0).default(1),
+    /** Multiple of the innermost local surrogate's held-out RMSE added in quadrature to the band errors (like surrogateErrorScale). */
     errorScale: z.number().min(0).default(1),
   })
   .strict();
@@ -220,10 +242,19 @@ export const atmosphericRetrieval: PipelineDefinition<typeof schema> = {
      */
     'refine-set': async (p, rng, load) => {
       const model = cachedForwardModel(DATA_DIR, resolution(p));
-      const posterior = await load(String(p.source), 'posterior_samples', p.injection === undefined ? 0 : Number(p.injection));
+      const branch = p.injection === undefined ? 0 : Number(p.injection);
+      const posterior = await load(String(p.source), 'posterior_samples', branch);
       const region = posteriorRegion(thetaRows(posterior), numberColumn(posterior, 'weight'), Number(p.widen));
       const thetas = Array.from({ length: Number(p.size) }, () => sampleRegion(region, rng));
-      const depths = thetas.map((t) => Array.from(model.depths(t)));
+      // Residual targets: the full model minus the stacked prediction of the levels below.
+      await selectBackend();
+      const below = await Promise.all(
+        (p.below as string[]).map(async (stage) => surrogateFromArtifact(String((await load(stage, 'surrogate', stage === 'surrogate' ? 0 : branch)).getChild('json')!.get(0)))),
+      );
+      const previous = stackedPrediction(below, thetas);
+      below.forEach((s) => s.dispose());
+      const nb = model.nBands;
+      const depths = thetas.map((t, r) => Array.from(model.depths(t), (d, i) => d - previous[r * nb + i]!));
       const columns: Record<string, number[] | number[][]> = Object.fromEntries(PARAM_NAMES.map((name, d) => [name, thetas.map((t) => t[d]!)]));
       return tableFromColumns({ ...columns, depths });
     },
@@ -252,12 +283,15 @@ export const atmosphericRetrieval: PipelineDefinition<typeof schema> = {
       const obs = observation(p);
       const branch = p.injection === undefined ? 0 : Number(p.injection);
       const levels: SurrogateLevel[] = [{ ...(await surrogateLevel(load, 'surrogate', 0, obs, Number(p.surrogateErrorScale))), region: null, maxD2: Infinity }];
-      for (const level of p.levels as { surrogate: string; source: string }[]) {
+      const refinedLevels = p.levels as { surrogate: string; source: string }[];
+      for (const [j, level] of refinedLevels.entries()) {
         const posterior = await load(level.source, 'posterior_samples', branch);
         const region = posteriorRegion(thetaRows(posterior), numberColumn(posterior, 'weight'), Number(p.widen));
-        levels.push({ ...(await surrogateLevel(load, level.surrogate, branch, obs, Number(p.refinementErrorScale))), region, maxD2: Number(p.maxD2) });
+        // The innermost level (the one this retrieval refines) at refinement.errorScale, the levels between at outerErrorScale.
+        const scale = Number(j === refinedLevels.length - 1 ? p.refinementErrorScale : p.outerErrorScale);
+        levels.push({ ...(await surrogateLevel(load, level.surrogate, branch, obs, scale)), region, maxD2: Number(p.maxD2) });
       }
-      return problem(refinedLogLikelihood(levels), obs);
+      return problem(refinedLogLikelihood(levels, Number(p.outsidePenalty)), obs);
     },
   },
   reportFigures: atmosphericFigures,
@@ -326,11 +360,12 @@ function stages(c: AtmosphericConfig, inputs: InputFile[]): StageDefinition[] {
   let previous = 'retrieve-surrogate';
   for (let r = 1; r <= c.refinement.rounds; r++) {
     const names = refinementStages(r);
+    const below = ['surrogate', ...levels.map((l) => l.surrogate)];
     out.push({
       name: names.set,
       activity: 'simulate',
-      dependsOn: [previous],
-      params: { simulator: 'refine-set', source: previous, size: sizes.refinementSize, widen: c.refinement.widen, resolution: c.resolution },
+      dependsOn: [previous, ...below],
+      params: { simulator: 'refine-set', source: previous, below, size: sizes.refinementSize, widen: c.refinement.widen, resolution: c.resolution },
       ...long,
       heartbeatTimeoutMs: 60 * 60 * 1000,
       ...(synthetic && { fanOut: { param: 'injection', values: injections, concurrency: 1 } }),
@@ -339,7 +374,11 @@ function stages(c: AtmosphericConfig, inputs: InputFile[]): StageDefinition[] {
       ...surrogate,
       name: names.surrogate,
       dependsOn: [names.set],
-      params: { ...surrogate.params, training: { stage: names.set, output: 'observations' } },
+      params: {
+        ...surrogate.params,
+        training: { stage: names.set, output: 'observations' },
+        surrogate: { ...c.surrogate, ensembleSize: c.refinement.ensembleSize, epochs: c.refinement.epochs ?? epochs },
+      },
       ...(synthetic && { fanOut: { param: 'trainingBranch', values: injections, concurrency: 1 } }),
     });
     levels.push({ surrogate: names.surrogate, source: previous });
@@ -347,7 +386,9 @@ function stages(c: AtmosphericConfig, inputs: InputFile[]): StageDefinition[] {
     out.push(
       ns(names.retrieve, 'refined', [...new Set(dependsOn)], {
         surrogateErrorScale: c.surrogateErrorScale,
-        refinementErrorScale: c.refinement.errorScale,
+        refinementErrorScale: r === c.refinement.rounds ? c.refinement.finalErrorScale : c.refinement.errorScale,
+        outerErrorScale: c.refinement.outerErrorScale,
+        outsidePenalty: c.refinement.outsidePenalty,
         widen: c.refinement.widen,
         maxD2: c.refinement.maxD2,
         levels: levels.map((l) => ({ ...l })),

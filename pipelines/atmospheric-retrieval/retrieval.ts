@@ -169,7 +169,13 @@ export function sampleRegion(region: Region, rng: Rng): number[] {
   return samplePrior(rng);
 }
 
-/** One level of a refined likelihood: a surrogate, its (error-inflated) observation, and where it is trusted (null: everywhere). */
+/**
+ * One level of a refined likelihood: a surrogate network, its (error-inflated) observation, and
+ * where it is trusted (null: everywhere). Level 0 predicts the spectrum; every later level predicts
+ * the residual of the full model after the levels below it (trained on full − previous prediction
+ * in its region), so level j's spectrum is the sum of networks 0…j and its held-out RMSE is the
+ * error of that sum.
+ */
 export interface SurrogateLevel {
   surrogate: Surrogate;
   obs: Observation;
@@ -178,13 +184,31 @@ export interface SurrogateLevel {
   maxD2: number;
 }
 
+/** Σ of the first `count` networks' ensemble means at each row of `batch` (row-major, outputDim columns). */
+export function stackedPrediction(surrogates: readonly Surrogate[], batch: readonly (readonly number[])[], count = surrogates.length): Float64Array {
+  const cols = surrogates[0]!.outputDim;
+  const out = new Float64Array(batch.length * cols);
+  if (!batch.length) return out;
+  const inputs = toMatrix(batch as number[][], PARAM_NAMES.length);
+  for (let j = 0; j < count; j++) {
+    const { mean } = surrogates[j]!.predictMatrix(inputs);
+    for (let k = 0; k < out.length; k++) out[k]! += mean.data[k]!;
+  }
+  return out;
+}
+
 /**
- * Batched ln L with nested surrogates (base surrogate everywhere, local refinements inside their
- * regions): each point uses the last level whose region contains it, so nested sampling explores
- * the whole prior with the base surrogate and the posterior bulk with the most local one.
+ * Batched ln L with stacked surrogates (base surrogate everywhere, each refinement's residual
+ * network added inside its region): each point uses the last level whose region contains it, so
+ * nested sampling explores the whole prior with the base surrogate and the posterior bulk with the
+ * most refined sum. Points outside the innermost region get `outsidePenalty` nats less: the outer
+ * levels only guide the sampler towards the region (their shape is kept), and neither their
+ * spurious peaks nor the normalisation of their error-inflated likelihoods can pull posterior mass
+ * or evidence out of it — the result is the posterior and evidence of the prior restricted to the
+ * innermost region, equal to the unrestricted ones when the region holds the posterior.
  */
-export function refinedLogLikelihood(levels: readonly SurrogateLevel[]): (batch: number[][]) => number[] {
-  const likelihoods = levels.map((l) => surrogateLogLikelihood(l.surrogate, l.obs));
+export function refinedLogLikelihood(levels: readonly SurrogateLevel[], outsidePenalty = 0): (batch: number[][]) => number[] {
+  const surrogates = levels.map((l) => l.surrogate);
   return (batch) => {
     const level = batch.map((theta) => {
       for (let j = levels.length - 1; j > 0; j--) {
@@ -194,11 +218,13 @@ export function refinedLogLikelihood(levels: readonly SurrogateLevel[]): (batch:
       return 0;
     });
     const out = new Array<number>(batch.length);
-    levels.forEach((_, j) => {
+    levels.forEach((l, j) => {
       const rows = batch.flatMap((_, i) => (level[i] === j ? [i] : []));
       if (!rows.length) return;
-      const values = likelihoods[j]!(rows.map((i) => batch[i]!));
-      rows.forEach((i, k) => (out[i] = values[k]!));
+      const mean = stackedPrediction(surrogates, rows.map((i) => batch[i]!), j + 1);
+      const cols = surrogates[0]!.outputDim;
+      const penalty = j < levels.length - 1 ? outsidePenalty : 0;
+      rows.forEach((i, k) => (out[i] = gaussianLogLikelihood(l.obs, mean.subarray(k * cols, (k + 1) * cols)) - penalty));
     });
     return out;
   };

@@ -9,6 +9,7 @@ import {
   posteriorRegion,
   refinedLogLikelihood,
   sampleRegion,
+  stackedPrediction,
   withModelError,
   type SurrogateLevel,
 } from '../../../pipelines/atmospheric-retrieval/retrieval.ts';
@@ -52,9 +53,13 @@ test('training set and surrogate stages do not depend on the observed data; the 
 test('refinement rounds: stage chain, headline and comparisons', () => {
   const names = (c: object) => atmosphericRetrieval.stages(atmosphericRetrieval.schema.parse(c), inputs('aaa')).map((s) => s.name);
   assert.deepEqual(names({ refinement: { rounds: 0 } }), ['training-set', 'surrogate', 'retrieve-surrogate', 'retrieve-full', 'compare']);
-  const two = atmosphericRetrieval.stages(atmosphericRetrieval.schema.parse({}), inputs('aaa'));
+  const twoRounds = atmosphericRetrieval.schema.parse({ refinement: { rounds: 2 } });
+  const two = atmosphericRetrieval.stages(twoRounds, inputs('aaa'));
   const stage = (n: string) => two.find((s) => s.name === n)!;
-  assert.equal(headlineStage(atmosphericRetrieval.schema.parse({})), 'retrieve-refined-2');
+  assert.equal(headlineStage(twoRounds), 'retrieve-refined-2');
+  // Earlier rounds keep their error inflation; the headline round uses finalErrorScale.
+  assert.equal(stage('retrieve-refined').params.refinementErrorScale, twoRounds.refinement.errorScale);
+  assert.equal(stage('retrieve-refined-2').params.refinementErrorScale, twoRounds.refinement.finalErrorScale);
   assert.equal(stage('refine-training-set-2').params.source, 'retrieve-refined');
   assert.deepEqual(stage('retrieve-refined-2').params.levels, [
     { surrogate: 'refine-surrogate', source: 'retrieve-surrogate' },
@@ -90,22 +95,25 @@ test('posterior region: weighted mean and widened covariance; draws inside the p
   for (let k = 0; k < 200; k++) sampleRegion(edge, rng).forEach((x, i) => assert.ok(x >= PARAMETERS[i]!.low && x <= PARAMETERS[i]!.high));
 });
 
-test('refined likelihood: the innermost level whose region holds the point answers', () => {
-  // Fake surrogates predicting a constant spectrum c (one band), data 0, error 1: ln L = −c²/2 − ln √2π.
-  const fake = (c: number) => ({ predictMatrix: (m: { rows: number }) => ({ mean: { cols: 1, data: new Float64Array(m.rows).fill(c) } }) }) as never;
+test('refined likelihood: the innermost level whose region holds the point answers, with the networks below it summed', () => {
+  // Fake surrogates predicting a constant spectrum c (one band), data 0, error 1: ln L = −m²/2 − ln √2π
+  // with m the sum of the networks up to the answering level.
+  const fake = (c: number) => ({ outputDim: 1, predictMatrix: (m: { rows: number }) => ({ mean: { cols: 1, data: new Float64Array(m.rows).fill(c) } }) }) as never;
   const obs = { depth: Float64Array.from([0]), error: Float64Array.from([1]) };
   const region = posteriorRegion([[...PARAMETERS.map(() => 0)], [...PARAMETERS.map(() => 1)]], [1, 1], 1);
   const levels: SurrogateLevel[] = [
     { surrogate: fake(3), obs, region: null, maxD2: Infinity },
     { surrogate: fake(1), obs, region, maxD2: 9 },
   ];
-  const logL = refinedLogLikelihood(levels);
+  assert.deepEqual(Array.from(stackedPrediction(levels.map((l) => l.surrogate), [PARAMETERS.map(() => 0), PARAMETERS.map(() => 1)])), [4, 4]);
+  assert.deepEqual(Array.from(stackedPrediction(levels.map((l) => l.surrogate), [PARAMETERS.map(() => 0)], 1)), [3]);
+  const logL = refinedLogLikelihood(levels, 100);
   const inside = PARAMETERS.map(() => 0.5);
   const outside = PARAMETERS.map(() => 3);
   const c = -0.5 * Math.log(2 * Math.PI);
   const [a, b] = logL([inside, outside]);
-  assert.ok(Math.abs(a! - (c - 0.5)) < 1e-12, 'inside: local level');
-  assert.ok(Math.abs(b! - (c - 4.5)) < 1e-12, 'outside: base level');
+  assert.ok(Math.abs(a! - (c - 0.5 * 4 ** 2)) < 1e-12, 'inside: base + residual network');
+  assert.ok(Math.abs(b! - (c - 4.5 - 100)) < 1e-12, 'outside: base level, penalised');
 });
 
 test('Gaussian likelihood: normalised density, and the surrogate error widens it in quadrature', () => {
