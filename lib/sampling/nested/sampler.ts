@@ -290,7 +290,7 @@ export class NestedSampler {
       rng: this.rng,
       bound: this.bound,
       threshold,
-      evaluate: (us) => this.evaluate(us),
+      evaluate: (us) => this.evaluate(us, threshold),
     };
     const { proposal, parallelProposals, slices, whitening } = this.options;
     for (;;) {
@@ -323,9 +323,10 @@ export class NestedSampler {
     }
   }
 
-  private async evaluate(us: Float64Array[]): Promise<Candidate[]> {
+  /** `contour`: the threshold the points must beat (−∞ for the first live points). */
+  private async evaluate(us: Float64Array[], contour = -Infinity): Promise<Candidate[]> {
     this.ncall += us.length;
-    return evaluateBatch(this.problem, us, this.initialised ? this.liveLogL[this.worstLive()] : -Infinity);
+    return evaluateBatch(this.problem, us, contour);
   }
 
   private setLive(i: number, p: Candidate): void {
