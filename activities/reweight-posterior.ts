@@ -1,4 +1,4 @@
-import { pointsToReweight, reweightNested } from '../lib/sampling/reweight.ts';
+import { logLikelihoodShift, pointsToReweight, reweightNested } from '../lib/sampling/reweight.ts';
 import { numberColumn, tableFromColumns } from '../lib/store/parquet.ts';
 import { timedLikelihood } from './nested-sampling.ts';
 import { loadProblem } from './problem.ts';
@@ -19,7 +19,9 @@ const BATCH = 256;
  * Correct a proxy-likelihood nested-sampling run to the problem's true likelihood by importance
  * weights (lib/sampling/reweight.ts): the true ln L is evaluated only on the points that carry
  * proxy posterior mass. Writes `posterior_samples` (evaluated points, corrected weights, true logL)
- * and `evidence` (corrected ln Z, ESS, true-likelihood calls); wall times go to the summary.
+ * and `evidence` (corrected ln Z, ESS, true-likelihood calls); the summary adds the mean and spread
+ * of ln L − ln L̃ over the input posterior (how far the two likelihoods disagree where it matters)
+ * and wall times.
  */
 export const reweightPosterior = stageActivity<ReweightParams>(async (ctx) => {
   const started = Date.now();
@@ -37,6 +39,7 @@ export const reweightPosterior = stageActivity<ReweightParams>(async (ctx) => {
     ctx.progress({ fraction: trueLogL.length / indices.length, message: `${trueLogL.length}/${indices.length} points reweighted` });
   }
   const result = reweightNested(proxyLogWeight, proxyLogL, indices, trueLogL);
+  const shift = logLikelihoodShift(numberColumn(table, 'weight'), proxyLogL, indices, trueLogL);
   const out: Record<string, Float64Array> = {};
   problem.paramNames.forEach((name, d) => (out[name] = Float64Array.from(indices, (i) => columns[d]![i]!)));
   out.weight = Float64Array.from(indices, (i) => result.weight[i]!);
@@ -45,5 +48,5 @@ export const reweightPosterior = stageActivity<ReweightParams>(async (ctx) => {
   await ctx.write('posterior_samples', tableFromColumns(out));
   const evidence = { logZ: result.logZ, ess: result.ess, ncall: indices.length, candidates: table.numRows };
   await ctx.write('evidence', tableFromColumns(Object.fromEntries(Object.entries(evidence).map(([k, v]) => [k, [v]]))));
-  return { ...evidence, likelihood_s: truth.seconds(), wall_s: (Date.now() - started) / 1000 };
+  return { ...evidence, ...shift, likelihood_s: truth.seconds(), wall_s: (Date.now() - started) / 1000 };
 });

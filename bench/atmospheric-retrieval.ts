@@ -5,9 +5,11 @@
  * side by side in one run), then synthetic injections in the same store (the training set and
  * surrogate come from the cache) for credible-interval coverage.
  *
- *   node --import tsx bench/atmospheric-retrieval.ts [--set key=value]…   # extra args go to both runs
+ *   node --import tsx bench/atmospheric-retrieval.ts [--results NAME] [--set key=value]…   # --set goes to both runs
  *
- * Writes bench/results/atmospheric-retrieval.json and .md.
+ * The real-data run also reruns the full-model retrieval with another sampler seed
+ * (referenceCheck): the nested-sampling noise floor of every comparison figure, side by side.
+ * Writes bench/results/NAME.json and .md (default NAME: atmospheric-retrieval).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,7 +27,10 @@ import { cachedForwardModel, cachedSpectrum, injectionRng, injectObservation, sa
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const resultsDir = path.join(root, 'bench', 'results');
 const TARGETS = { bcMean: 0.99, bcMin: 0.98, maxAbsDeltaLogZ: 0.5, speedup: 20, coverage: 0.9, forwardMs: 2, wallSeconds: 600 };
-const extra = process.argv.slice(2);
+const argv = process.argv.slice(2);
+const resultsAt = argv.indexOf('--results');
+const resultsName = resultsAt >= 0 ? argv.splice(resultsAt, 2)[1]! : 'atmospheric-retrieval';
+const extra = argv;
 const INJECTIONS = 5;
 
 // 1. Forward model: one band-integrated spectrum at prior draws, one core, default resolution.
@@ -70,7 +75,7 @@ const stageOf = (m: RunManifest, name: string) => {
 const summary = (m: RunManifest, name: string, branch = 0) => (stageOf(m, name).summary?.[branch] ?? {}) as { [key: string]: Json };
 const artifact = (m: RunManifest, name: string, output: string, branch = 0) => store.get(stageOf(m, name).outputs!.branches[branch]![output]!);
 
-const real = await run([]);
+const real = await run(['referenceCheck=true']);
 console.log(`real-data run: ${real.wall.toFixed(1)} s`);
 async function bcPerParameter(name: string) {
   const rows = tableRows(await artifact(real.manifest, name, 'comparison'));
@@ -105,7 +110,14 @@ const refinementCost = {
   train_s: rs.reduce((a, r) => a + stageSeconds[`refine-surrogate${suffix(r)}`]!, 0),
   retrieve_s: seconds.surrogate + rs.reduce((a, r) => a + Number(summary(real.manifest, `retrieve-refined${suffix(r)}`).wall_s), 0),
 };
+// The CLI job as a user runs it: the run's wall time less the noise-floor stages the bench adds.
+const jobWall = real.wall - (stageSeconds['retrieve-full-check'] ?? 0) - (stageSeconds['compare-reference'] ?? 0);
 const endToEnd = refinementCost.simulate_s + refinementCost.train_s + refinementCost.retrieve_s;
+// The noise floor: the full model against itself with another sampler seed.
+const noise = { ...(await bcPerParameter('compare-reference')), dlogz: Number((await evidence('retrieve-full-check')).logZ) - logZ.full };
+// The headline surrogate's ln L on the reference's samples (no sampler noise in it).
+const surrogateError = summary(real.manifest, 'surrogate-error');
+const logLError = { mean: Number(surrogateError.deltaLogLMean), sd: Number(surrogateError.deltaLogLSd), ess: Number(surrogateError.ess), points: Number(surrogateError.ncall) };
 const correction = withCorrection
   ? await (async () => {
       const cor = summary(real.manifest, 'correct-surrogate');
@@ -160,6 +172,8 @@ const result = {
   end_to_end_s: endToEnd,
   refinement_cost: refinementCost,
   coverage,
+  reference_noise: noise,
+  surrogate_logl_error: logLError,
   base_surrogate: { bc: base.bc, bc_mean: base.bc_mean, bc_min: base.bc_min, c2st: base.c2st, dlogz: logZ.surrogate - logZ.full, speedup: seconds.full / seconds.surrogate, coverage: coverageOf('retrieve-surrogate') },
   correction: correction && { ...correction, coverage: coverageOf('correct-surrogate') },
   logZ,
@@ -169,11 +183,11 @@ const result = {
   surrogate_training: summary(real.manifest, 'surrogate'),
   refined_training: rs.map((r) => summary(real.manifest, `refine-surrogate${suffix(r)}`)),
   stage_seconds: stageSeconds,
-  wall_s: { real: real.wall, synthetic: synthetic.wall },
+  wall_s: { real: real.wall, real_without_check: jobWall, synthetic: synthetic.wall },
   injections: coverageRows,
 };
 mkdirSync(resultsDir, { recursive: true });
-writeFileSync(path.join(resultsDir, 'atmospheric-retrieval.json'), `${JSON.stringify(result, null, 2)}\n`);
+writeFileSync(path.join(resultsDir, `${resultsName}.json`), `${JSON.stringify(result, null, 2)}\n`);
 
 const f = (x: number, d = 3) => (Number.isFinite(x) ? x.toFixed(d) : String(x));
 const yes = (ok: boolean) => (ok ? 'met' : '**not met**');
@@ -192,19 +206,23 @@ const md = [
   `- Local refinement (${rounds} round${rounds === 1 ? '' : 's'}, data-dependent): each round simulates full-model spectra in N(mean, widen² Σ) of the previous retrieval's posterior (truncated to the prior), trains a residual network there on the full model minus the networks so far, and reruns nested sampling with the stacked networks inside its region (Mahalanobis d² below the cut) and the previous levels outside it. Settings: ${JSON.stringify((real.manifest.config as { refinement?: Json }).refinement ?? null)}.`,
   `- Surrogate likelihoods: band errors inflated in quadrature by ${String(real.manifest.config.surrogateErrorScale)} × the base surrogate's and ${String((config.refinement as { errorScale?: number } | undefined)?.errorScale ?? 'n/a')} × each local surrogate's held-out RMSE per band (measured on its own training draws).`,
   '- Reference (`retrieve-full`): the same nested sampler (slice proposals, 16 chains in lock-step) with the full model and the same sampler seed, run after the surrogate side (one worker thread: no overlap in the timings).',
+  '- Noise floor (`retrieve-full-check`, `compare-reference`): the full-model retrieval rerun with another sampler seed and compared with the first — what the comparison figures read when the two likelihoods are identical.',
+  '- Surrogate ln L error (`surrogate-error`): the headline surrogate\'s likelihood evaluated on the reference run\'s own samples; the weighted mean and spread of ln L_full − ln L_surrogate over the full-model posterior, free of sampler noise (a spread s reshapes the posterior; importance weights between the two have ESS/N ≈ e^(−s²)).',
   '- Speed-up: wall time of the full-model sampler run over the headline (last refined) sampler run (likelihood + sampler + checkpoints, as the activity measures it). The end-to-end figure also counts the base-surrogate retrieval and every refinement round\'s simulations and training (the cached prior training set and base surrogate excluded).',
   '',
   '## Results (real data)',
   '',
-  `| | refined surrogate (\`${headline}\`, headline) | base surrogate (\`retrieve-surrogate\`) |`,
-  '| --- | --: | --: |',
-  `| mean BC (${main.metric}) | ${f(main.bc_mean, 4)} | ${f(base.bc_mean, 4)} |`,
-  `| min BC | ${f(main.bc_min, 4)} | ${f(base.bc_min, 4)} |`,
-  `| C2ST accuracy | ${main.c2st === null ? 'n/a' : f(main.c2st)} | ${base.c2st === null ? 'n/a' : f(base.c2st)} |`,
-  `| Δ ln Z vs full | ${f(result.dlogz)} | ${f(result.base_surrogate.dlogz)} |`,
-  `| speed-up per sampler run | ${f(speedup, 1)}× | ${f(result.base_surrogate.speedup, 1)}× |`,
-  `| 95% coverage (${INJECTIONS} injections × 9 parameters) | ${f(coverage, 3)} | ${f(result.base_surrogate.coverage, 3)} |`,
-  ...(correction ? [`| importance correction of the base surrogate: mean / min BC, Δ ln Z, ESS, speed-up | ${f(correction.bc_mean, 4)} / ${f(correction.bc_min, 4)}, ${f(correction.dlogz)}, ${f(correction.ess, 1)}, ${f(correction.speedup, 1)}× | |`] : []),
+  `| | refined surrogate (\`${headline}\`, headline) | base surrogate (\`retrieve-surrogate\`) | noise floor: full model, other sampler seed |`,
+  '| --- | --: | --: | --: |',
+  `| mean BC (${main.metric}) | ${f(main.bc_mean, 4)} | ${f(base.bc_mean, 4)} | ${f(noise.bc_mean, 4)} |`,
+  `| min BC | ${f(main.bc_min, 4)} | ${f(base.bc_min, 4)} | ${f(noise.bc_min, 4)} |`,
+  `| C2ST accuracy | ${main.c2st === null ? 'n/a' : f(main.c2st)} | ${base.c2st === null ? 'n/a' : f(base.c2st)} | ${noise.c2st === null ? 'n/a' : f(noise.c2st)} |`,
+  `| Δ ln Z vs full | ${f(result.dlogz)} | ${f(result.base_surrogate.dlogz)} | ${f(noise.dlogz)} |`,
+  `| speed-up per sampler run | ${f(speedup, 1)}× | ${f(result.base_surrogate.speedup, 1)}× | |`,
+  `| 95% coverage (${INJECTIONS} injections × 9 parameters) | ${f(coverage, 3)} | ${f(result.base_surrogate.coverage, 3)} | |`,
+  ...(correction ? [`| importance correction of the base surrogate: mean / min BC, Δ ln Z, ESS, speed-up | ${f(correction.bc_mean, 4)} / ${f(correction.bc_min, 4)}, ${f(correction.dlogz)}, ${f(correction.ess, 1)}, ${f(correction.speedup, 1)}× | | |`] : []),
+  '',
+  `Headline surrogate's ln L error on the full-model posterior (${logLError.points} reference samples): ln L_full − ln L_surrogate = ${f(logLError.mean, 2)} ± ${f(logLError.sd, 2)} (weighted mean ± sd); importance weights surrogate → full would keep an ESS of ${f(logLError.ess, 1)}.`,
   '',
   `End to end (honest cost of the data-dependent part): base retrieval + ${rounds} refinement round(s) = ${f(endToEnd, 1)} s (simulating ${f(refinementCost.simulate_s, 1)} s, training ${f(refinementCost.train_s, 1)} s, sampler runs ${f(refinementCost.retrieve_s, 1)} s) vs ${f(seconds.full, 1)} s for the full-model retrieval: ${f(result.speedup_end_to_end, 2)}× (the cached prior training set and base surrogate, ${f((stageSeconds['training-set'] ?? 0) + (stageSeconds.surrogate ?? 0), 1)} s, are paid once for all data sets).`,
   '',
@@ -222,16 +240,16 @@ const md = [
   '',
   '| target | result |',
   '| --- | --- |',
-  `| mean BC ≥ ${TARGETS.bcMean} | ${f(main.bc_mean, 4)}: ${yes(main.bc_mean >= TARGETS.bcMean)} |`,
-  `| min BC ≥ ${TARGETS.bcMin} | ${f(main.bc_min, 4)}: ${yes(main.bc_min >= TARGETS.bcMin)} |`,
-  `| \\|Δ ln Z\\| < ${TARGETS.maxAbsDeltaLogZ} | ${f(Math.abs(result.dlogz))}: ${yes(Math.abs(result.dlogz) < TARGETS.maxAbsDeltaLogZ)} |`,
+  `| mean BC ≥ ${TARGETS.bcMean} | ${f(main.bc_mean, 4)}: ${yes(main.bc_mean >= TARGETS.bcMean)} (noise floor ${f(noise.bc_mean, 4)}) |`,
+  `| min BC ≥ ${TARGETS.bcMin} | ${f(main.bc_min, 4)}: ${yes(main.bc_min >= TARGETS.bcMin)} (noise floor ${f(noise.bc_min, 4)}) |`,
+  `| \\|Δ ln Z\\| < ${TARGETS.maxAbsDeltaLogZ} | ${f(Math.abs(result.dlogz))}: ${yes(Math.abs(result.dlogz) < TARGETS.maxAbsDeltaLogZ)} (noise floor ${f(Math.abs(noise.dlogz))}) |`,
   `| speed-up ≥ ${TARGETS.speedup}× | ${f(speedup, 1)}×: ${yes(speedup >= TARGETS.speedup)} |`,
   `| coverage ≥ ${TARGETS.coverage} | ${f(coverage)}: ${yes(coverage >= TARGETS.coverage)} |`,
   `| forward model ≤ ${TARGETS.forwardMs} ms on one core | ${f(forwardMs)} ms CPU (${f(forwardWallMs)} ms wall): ${yes(forwardMs <= TARGETS.forwardMs)} |`,
-  `| default preset ≤ ${TARGETS.wallSeconds} s (CLI, real data) | ${f(real.wall, 1)} s: ${yes(real.wall <= TARGETS.wallSeconds)} |`,
+  `| default preset ≤ ${TARGETS.wallSeconds} s (CLI, real data) | ${f(jobWall, 1)} s (${f(real.wall, 1)} s with the noise-floor stages): ${yes(jobWall <= TARGETS.wallSeconds)} |`,
   '',
 ];
-writeFileSync(path.join(resultsDir, 'atmospheric-retrieval.md'), md.join('\n'));
+writeFileSync(path.join(resultsDir, `${resultsName}.md`), md.join('\n'));
 console.log(md.join('\n'));
 spawnSync(process.execPath, ['bin/sciflow.js', 'server', 'stop'], { cwd: root, env, encoding: 'utf8' });
 rmSync(tmp, { recursive: true, force: true });

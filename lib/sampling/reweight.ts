@@ -39,3 +39,23 @@ export function reweightNested(proxyLogWeight: ArrayLike<number>, proxyLogL: Arr
   for (const w of weight) sumSq += w * w;
   return { logWeight, weight, logZ: logSumExp(logWeight), ess: 1 / sumSq };
 }
+
+/**
+ * Mean and standard deviation of ln L − ln L̃ over the input posterior (its normalised weights,
+ * renormalised over the evaluated points). A constant shift only moves ln Z; the spread is what
+ * reshapes the posterior (for a log-normal ratio, ESS/N ≈ e^{−sd²}).
+ */
+export function logLikelihoodShift(proxyWeight: ArrayLike<number>, proxyLogL: ArrayLike<number>, indices: readonly number[], trueLogL: ArrayLike<number>): { deltaLogLMean: number; deltaLogLSd: number } {
+  let total = 0;
+  let mean = 0;
+  let square = 0;
+  indices.forEach((i, k) => {
+    const w = proxyWeight[i]!;
+    const d = trueLogL[k]! - proxyLogL[i]!;
+    total += w;
+    mean += w * d;
+    square += w * d * d;
+  });
+  mean /= total;
+  return { deltaLogLMean: mean, deltaLogLSd: Math.sqrt(Math.max(0, square / total - mean * mean)) };
+}

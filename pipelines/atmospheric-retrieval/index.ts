@@ -141,6 +141,12 @@ const schema = z
     dlogz: z.number().positive().default(0.5),
     /** Also run the full-model (reference) retrieval and compare the two posteriors. */
     reference: z.boolean().default(true),
+    /**
+     * Rerun the full-model retrieval with another sampler seed and compare it with the first
+     * (`compare-reference`): the nested-sampling noise floor under every BC, C2ST and Δ ln Z of the
+     * surrogate comparisons. Doubles the reference's cost.
+     */
+    referenceCheck: z.boolean().default(false),
     /** Run the classifier two-sample test in the comparison (adds ~10 s). */
     c2st: z.boolean().default(true),
     /** Radiative-transfer resolution (layers, angles, wavenumber nodes per band). */
@@ -353,6 +359,7 @@ function stages(c: AtmosphericConfig, inputs: InputFile[]): StageDefinition[] {
     ...fanOut,
   });
   const out = [trainingSet, surrogate, ns('retrieve-surrogate', 'surrogate', ['surrogate'], { surrogateErrorScale: c.surrogateErrorScale })];
+  let headline = out.at(-1)!;
   // Refinement rounds: region around the previous retrieval → full-model spectra there → local
   // surrogate → retrieval with the nested surrogates.
   const injections = Array.from({ length: c.injections }, (_, i) => i);
@@ -395,6 +402,7 @@ function stages(c: AtmosphericConfig, inputs: InputFile[]): StageDefinition[] {
       }),
     );
     previous = names.retrieve;
+    headline = out.at(-1)!;
   }
   if (c.correction) {
     out.push({
@@ -410,12 +418,24 @@ function stages(c: AtmosphericConfig, inputs: InputFile[]): StageDefinition[] {
   // After the surrogate side, not beside it: stages share one worker thread, and a full-model batch
   // running concurrently would inflate the surrogate retrieval's wall time (the speed-up's denominator).
   out.push(ns('retrieve-full', 'full', c.correction ? ['correct-surrogate', previous] : [previous]));
+  // The headline surrogate's likelihood on the reference's own samples: ln L error where the
+  // full-model posterior lives, free of sampler noise (summary deltaLogLMean / deltaLogLSd).
+  out.push({
+    name: 'surrogate-error',
+    activity: 'reweightPosterior',
+    dependsOn: ['retrieve-full', ...(headline.dependsOn ?? [])],
+    params: { ...headline.params, samples: { stage: 'retrieve-full' }, cut: c.correctionCut },
+    ...long,
+    ...fanOut,
+  });
+  if (c.referenceCheck) out.push(ns('retrieve-full-check', 'full', ['retrieve-full'], { samplerSeed: c.seed + 2 }));
   const branches = synthetic ? c.injections : 1;
   // `compare`: the headline (last refinement round, or the base surrogate without refinement).
   const compared = [
     [headlineStage(c), ''],
     ...(c.refinement.rounds > 0 ? [['retrieve-surrogate', '-base']] : []),
     ...(c.correction ? [['correct-surrogate', '-corrected']] : []),
+    ...(c.referenceCheck ? [['retrieve-full-check', '-reference']] : []),
   ];
   for (const [stage, suffix] of compared) {
     for (let b = 0; b < branches; b++) {

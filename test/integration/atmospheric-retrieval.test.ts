@@ -48,6 +48,7 @@ test('atmospheric retrieval (tiny settings) through the engine: every stage comp
       'retrieve-refined-2',
       'correct-surrogate',
       'retrieve-full',
+      'surrogate-error',
       'compare',
       'compare-base',
       'compare-corrected',
@@ -67,6 +68,9 @@ test('atmospheric retrieval (tiny settings) through the engine: every stage comp
     assert.ok(Math.abs(w.reduce((a, b) => a + b, 0) - 1) < 1e-9, `${name}: weights sum to 1`);
     for (const p of PARAM_NAMES) assert.ok(posterior.getChild(p), `${name}: column ${p}`);
   }
+  // The headline's ln L on the reference's samples: a finite spread (a toy surrogate is far off).
+  const error = stage(manifest, 'surrogate-error').summary![0]!;
+  assert.ok(Number.isFinite(Number(error.deltaLogLMean)) && Number(error.deltaLogLSd) > 0, JSON.stringify(error));
   const comparison = stage(manifest, 'compare').summary![0]!;
   assert.ok(Number(comparison.meanBhattacharyya) > 0 && Number(comparison.meanBhattacharyya) <= 1);
 

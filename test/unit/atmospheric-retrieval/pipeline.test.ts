@@ -14,7 +14,7 @@ import {
   type SurrogateLevel,
 } from '../../../pipelines/atmospheric-retrieval/retrieval.ts';
 import { Rng } from '../../../lib/random.ts';
-import { pointsToReweight, reweightNested } from '../../../lib/sampling/reweight.ts';
+import { logLikelihoodShift, pointsToReweight, reweightNested } from '../../../lib/sampling/reweight.ts';
 
 const inputs = (sha256: string) => [{ key: 'dataDir', path: '/x/eclipse_depths.csv', sha256, bytes: 1 }] as never;
 
@@ -52,7 +52,13 @@ test('training set and surrogate stages do not depend on the observed data; the 
 
 test('refinement rounds: stage chain, headline and comparisons', () => {
   const names = (c: object) => atmosphericRetrieval.stages(atmosphericRetrieval.schema.parse(c), inputs('aaa')).map((s) => s.name);
-  assert.deepEqual(names({ refinement: { rounds: 0 } }), ['training-set', 'surrogate', 'retrieve-surrogate', 'retrieve-full', 'compare']);
+  assert.deepEqual(names({ refinement: { rounds: 0 } }), ['training-set', 'surrogate', 'retrieve-surrogate', 'retrieve-full', 'surrogate-error', 'compare']);
+  // The reference check: a second full-model run with its own sampler seed, compared with the first.
+  const checked = atmosphericRetrieval.stages(atmosphericRetrieval.schema.parse({ refinement: { rounds: 0 }, referenceCheck: true }), inputs('aaa'));
+  assert.deepEqual(checked.map((s) => s.name), ['training-set', 'surrogate', 'retrieve-surrogate', 'retrieve-full', 'surrogate-error', 'retrieve-full-check', 'compare', 'compare-reference']);
+  const seedOf = (n: string) => checked.find((s) => s.name === n)!.params.samplerSeed;
+  assert.notEqual(seedOf('retrieve-full-check'), seedOf('retrieve-full'));
+  assert.equal((checked.find((s) => s.name === 'compare-reference')!.params.other as { stage: string }).stage, 'retrieve-full-check');
   const twoRounds = atmosphericRetrieval.schema.parse({ refinement: { rounds: 2 } });
   const two = atmosphericRetrieval.stages(twoRounds, inputs('aaa'));
   const stage = (n: string) => two.find((s) => s.name === n)!;
@@ -68,6 +74,10 @@ test('refinement rounds: stage chain, headline and comparisons', () => {
   assert.deepEqual(stage('retrieve-full').dependsOn, ['retrieve-refined-2'], 'reference after the surrogate side');
   assert.deepEqual((stage('compare').params.other as { stage: string }).stage, 'retrieve-refined-2');
   assert.deepEqual((stage('compare-base').params.other as { stage: string }).stage, 'retrieve-surrogate');
+  // The headline's likelihood (its problem and levels) on the reference's samples.
+  assert.equal(stage('surrogate-error').params.problem, 'refined');
+  assert.deepEqual(stage('surrogate-error').params.levels, stage('retrieve-refined-2').params.levels);
+  assert.deepEqual(stage('surrogate-error').params.samples, { stage: 'retrieve-full' });
   assert.equal(refinedStage([{ name: 'retrieve-refined', status: 'completed' }, { name: 'retrieve-refined-2', status: 'completed' }, { name: 'retrieve-full', status: 'completed' }]), 'retrieve-refined-2');
   assert.equal(refinedStage([{ name: 'retrieve-surrogate', status: 'completed' }]), undefined);
 });
@@ -142,4 +152,15 @@ test('importance reweighting of a proxy run recovers the true evidence (1-D quad
   // Identical likelihoods leave the proxy's evidence unchanged.
   const same = reweightNested(proxyLogWeight, proxyLogL, keep, keep.map((i) => proxyLogL[i]!));
   assert.ok(Math.abs(same.logZ - Math.log(1 / 20)) < 1e-3);
+});
+
+test('ln L shift over a posterior: weighted mean and spread of ln L − ln L̃ on the evaluated points', () => {
+  // Weights 0.5/0.25/0.25 (the last point not evaluated: renormalised over the first three).
+  const weight = [0.4, 0.2, 0.2, 0.2];
+  const proxyLogL = [1, 2, 3, 4];
+  const shift = logLikelihoodShift(weight, proxyLogL, [0, 1, 2], [2, 2, 3 + 4]);
+  // Differences 1, 0, 4 with weights ½, ¼, ¼: mean 1.5, E[d²] = 4.5, variance 2.25.
+  assert.ok(Math.abs(shift.deltaLogLMean - 1.5) < 1e-12);
+  assert.ok(Math.abs(shift.deltaLogLSd - 1.5) < 1e-12);
+  assert.equal(logLikelihoodShift(weight, proxyLogL, [0, 1, 2, 3], proxyLogL).deltaLogLSd, 0);
 });
