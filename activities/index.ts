@@ -12,3 +12,4 @@ export { bayesFactors } from './bayes-factors.ts';
 export { forecast } from './forecast.ts';
 export { posteriorBias } from './posterior-bias.ts';
 export { reweightPosterior } from './reweight-posterior.ts';
+export { mergeNestedRuns } from './merge-nested-runs.ts';

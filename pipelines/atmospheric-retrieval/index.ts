@@ -147,6 +147,12 @@ const schema = z
      * surrogate comparisons. Doubles the reference's cost.
      */
     referenceCheck: z.boolean().default(false),
+    /**
+     * Independent full-model runs (own sampler seeds) merged into the reference (`merge-full`):
+     * K runs of nlive points give the posterior and evidence of one run of K·nlive, and run side by
+     * side on K workers. The check, when on, is another K runs (`merge-full-check`).
+     */
+    referenceRuns: z.number().int().min(1).max(64).default(1),
     /** Run the classifier two-sample test in the comparison (adds ~10 s). */
     c2st: z.boolean().default(true),
     /** Radiative-transfer resolution (layers, angles, wavenumber nodes per band). */
@@ -417,25 +423,37 @@ function stages(c: AtmosphericConfig, inputs: InputFile[]): StageDefinition[] {
   if (!c.reference) return out;
   // After the surrogate side, not beside it: stages share one worker thread, and a full-model batch
   // running concurrently would inflate the surrogate retrieval's wall time (the speed-up's denominator).
-  out.push(ns('retrieve-full', 'full', c.correction ? ['correct-surrogate', previous] : [previous]));
+  // The reference: `retrieve-full` (same sampler seed as the surrogate runs: common random
+  // numbers), merged with referenceRuns − 1 more runs of their own seeds when asked. The others
+  // wait for `retrieve-full` (its wall time is the speed-up's numerator, so nothing shares its
+  // worker), then run side by side.
+  const fullRuns = (name: string, seed: number, dependsOn: string[]): string => {
+    const names = Array.from({ length: c.referenceRuns }, (_, k) => (k === 0 ? name : `${name}-${k + 1}`));
+    names.forEach((n, k) => out.push(ns(n, 'full', k === 0 ? dependsOn : ['retrieve-full'], { samplerSeed: seed + 1000 * k })));
+    if (names.length === 1) return name;
+    const merged = name.replace('retrieve-', 'merge-');
+    out.push({ name: merged, activity: 'mergeNestedRuns', dependsOn: names, params: { runs: names, parameters: [...PARAM_NAMES] }, ...fanOut });
+    return merged;
+  };
+  const reference = fullRuns('retrieve-full', c.seed + 1, c.correction ? ['correct-surrogate', previous] : [previous]);
   // The headline surrogate's likelihood on the reference's own samples: ln L error where the
   // full-model posterior lives, free of sampler noise (summary deltaLogLMean / deltaLogLSd).
   out.push({
     name: 'surrogate-error',
     activity: 'reweightPosterior',
-    dependsOn: ['retrieve-full', ...(headline.dependsOn ?? [])],
-    params: { ...headline.params, samples: { stage: 'retrieve-full' }, cut: c.correctionCut },
+    dependsOn: [reference, ...(headline.dependsOn ?? [])],
+    params: { ...headline.params, samples: { stage: reference }, cut: c.correctionCut },
     ...long,
     ...fanOut,
   });
-  if (c.referenceCheck) out.push(ns('retrieve-full-check', 'full', ['retrieve-full'], { samplerSeed: c.seed + 2 }));
+  const check = c.referenceCheck ? fullRuns('retrieve-full-check', c.seed + 2, ['retrieve-full']) : undefined;
   const branches = synthetic ? c.injections : 1;
   // `compare`: the headline (last refinement round, or the base surrogate without refinement).
   const compared = [
     [headlineStage(c), ''],
     ...(c.refinement.rounds > 0 ? [['retrieve-surrogate', '-base']] : []),
     ...(c.correction ? [['correct-surrogate', '-corrected']] : []),
-    ...(c.referenceCheck ? [['retrieve-full-check', '-reference']] : []),
+    ...(check ? [[check, '-reference']] : []),
   ];
   for (const [stage, suffix] of compared) {
     for (let b = 0; b < branches; b++) {
@@ -443,9 +461,9 @@ function stages(c: AtmosphericConfig, inputs: InputFile[]): StageDefinition[] {
       out.push({
         name: `compare${suffix}${synthetic ? `-${b}` : ''}`,
         activity: 'comparePosteriors',
-        dependsOn: ['retrieve-full', stage!],
+        dependsOn: [reference, stage!],
         params: {
-          reference: { stage: 'retrieve-full', output: 'posterior_samples', ...branch },
+          reference: { stage: reference, output: 'posterior_samples', ...branch },
           other: { stage: stage!, output: 'posterior_samples', ...branch },
           parameters: [...PARAM_NAMES],
           c2st: c.c2st,

@@ -43,8 +43,9 @@ export async function atmosphericFigures(run: RunArtifacts): Promise<PipelineFig
   const data = cachedSpectrum(dir);
   const synthetic = config.mode === 'synthetic';
   const refined = refinedStage(run.manifest.stages);
+  const merged = run.manifest.stages.some((s) => s.name === 'merge-full' && s.status === 'completed');
   const retrievals = [
-    { stage: 'retrieve-full', label: 'full model' },
+    merged ? { stage: 'merge-full', label: `full model (${String(config.referenceRuns)} runs merged)` } : { stage: 'retrieve-full', label: 'full model' },
     ...(refined ? [{ stage: refined, label: 'refined surrogate' }] : []),
     { stage: 'retrieve-surrogate', label: refined ? 'base surrogate' : 'surrogate' },
     { stage: 'correct-surrogate', label: 'surrogate + correction' },

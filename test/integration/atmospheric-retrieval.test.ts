@@ -18,7 +18,8 @@ after(async () => {
 
 test('atmospheric retrieval (tiny settings) through the engine: every stage completes; a synthetic re-run with new data reuses the cached training set and surrogate', async () => {
   // Tiny: coarse radiative transfer, a few hundred training spectra, a toy network, few live points;
-  // the optional importance correction is switched on so that its stage runs too.
+  // the optional importance correction is switched on so that its stage runs too, and the
+  // reference is two merged runs.
   const tiny = {
     trainingSize: 300,
     surrogate: { hiddenUnits: [16], epochs: 4, ensembleSize: 1 },
@@ -26,6 +27,7 @@ test('atmospheric retrieval (tiny settings) through the engine: every stage comp
     dlogz: 5,
     c2st: false,
     correction: true,
+    referenceRuns: 2,
     refinement: { rounds: 2, trainingSize: 200 },
     resolution: { layers: 12, angles: 1, topHatNodes: 1, broadNodes: 3 },
   };
@@ -48,6 +50,8 @@ test('atmospheric retrieval (tiny settings) through the engine: every stage comp
       'retrieve-refined-2',
       'correct-surrogate',
       'retrieve-full',
+      'retrieve-full-2',
+      'merge-full',
       'surrogate-error',
       'compare',
       'compare-base',
@@ -62,12 +66,17 @@ test('atmospheric retrieval (tiny settings) through the engine: every stage comp
   const refineSet = await store.get(stage(manifest, 'refine-training-set').outputs!.branches[0]!.observations!);
   assert.equal(refineSet.numRows, 200);
   PARAMETERS.forEach((p) => assert.ok(numberColumn(refineSet, p.name).every((x) => x >= p.low && x <= p.high), `${p.name} inside the prior`));
-  for (const name of ['retrieve-surrogate', 'retrieve-refined', 'retrieve-refined-2', 'correct-surrogate', 'retrieve-full']) {
+  for (const name of ['retrieve-surrogate', 'retrieve-refined', 'retrieve-refined-2', 'correct-surrogate', 'retrieve-full', 'merge-full']) {
     const posterior = await store.get(stage(manifest, name).outputs!.branches[0]!.posterior_samples!);
     const w = numberColumn(posterior, 'weight');
     assert.ok(Math.abs(w.reduce((a, b) => a + b, 0) - 1) < 1e-9, `${name}: weights sum to 1`);
     for (const p of PARAM_NAMES) assert.ok(posterior.getChild(p), `${name}: column ${p}`);
   }
+  // The merged reference: both runs' points, the live points of both.
+  const merged = stage(manifest, 'merge-full').summary![0]!;
+  const runs = ['retrieve-full', 'retrieve-full-2'].map((n) => stage(manifest, n).summary![0]!);
+  assert.equal(merged.nlive, 50);
+  assert.equal(merged.niter, Number(runs[0]!.niter) + Number(runs[1]!.niter));
   // The headline's ln L on the reference's samples: a finite spread (a toy surrogate is far off).
   const error = stage(manifest, 'surrogate-error').summary![0]!;
   assert.ok(Number.isFinite(Number(error.deltaLogLMean)) && Number(error.deltaLogLSd) > 0, JSON.stringify(error));

@@ -59,6 +59,19 @@ test('refinement rounds: stage chain, headline and comparisons', () => {
   const seedOf = (n: string) => checked.find((s) => s.name === n)!.params.samplerSeed;
   assert.notEqual(seedOf('retrieve-full-check'), seedOf('retrieve-full'));
   assert.equal((checked.find((s) => s.name === 'compare-reference')!.params.other as { stage: string }).stage, 'retrieve-full-check');
+  // Merged references: K runs each (own seeds), merged, compared merged against merged.
+  const merged = atmosphericRetrieval.stages(atmosphericRetrieval.schema.parse({ refinement: { rounds: 0 }, referenceCheck: true, referenceRuns: 3 }), inputs('aaa'));
+  const byName = (n: string) => merged.find((s) => s.name === n)!;
+  assert.deepEqual(byName('merge-full').params.runs, ['retrieve-full', 'retrieve-full-2', 'retrieve-full-3']);
+  assert.deepEqual(byName('merge-full-check').params.runs, ['retrieve-full-check', 'retrieve-full-check-2', 'retrieve-full-check-3']);
+  const seeds = merged.filter((s) => s.activity === 'nestedSampling' && s.params.problem === 'full').map((s) => s.params.samplerSeed);
+  assert.equal(new Set(seeds).size, 6, 'every full-model run has its own seed');
+  // The first run alone (its wall time is the speed-up's numerator), then the others side by side.
+  assert.deepEqual(byName('retrieve-full-2').dependsOn, ['retrieve-full']);
+  assert.deepEqual(byName('retrieve-full-check').dependsOn, ['retrieve-full']);
+  assert.deepEqual((byName('compare').params.reference as { stage: string }).stage, 'merge-full');
+  assert.deepEqual((byName('compare-reference').params.other as { stage: string }).stage, 'merge-full-check');
+  assert.deepEqual(byName('surrogate-error').params.samples, { stage: 'merge-full' });
   const twoRounds = atmosphericRetrieval.schema.parse({ refinement: { rounds: 2 } });
   const two = atmosphericRetrieval.stages(twoRounds, inputs('aaa'));
   const stage = (n: string) => two.find((s) => s.name === n)!;
