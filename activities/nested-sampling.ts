@@ -15,6 +15,8 @@ export interface NestedParams {
   proposal?: NestedSamplerOptions['proposal'];
   /** Candidates per likelihood batch (uniform) or slice chains in lock-step: batched models gain. */
   parallelProposals?: number;
+  /** Slice steps per new point (slice proposals; default ndim + 3). More decorrelate better on multimodal posteriors. */
+  slices?: number;
   /**
    * Seed of the sampler's random stream (default: drawn from the stage's seed). Stages given the
    * same samplerSeed make identical draws until their likelihoods differ — common random numbers,
@@ -66,6 +68,7 @@ export async function runNestedStage<Extra>(
         ...(ctx.params.bound && { bound: ctx.params.bound }),
         ...(ctx.params.proposal && { proposal: ctx.params.proposal }),
         ...(ctx.params.parallelProposals && { parallelProposals: ctx.params.parallelProposals }),
+        ...(ctx.params.slices && { slices: ctx.params.slices }),
       });
   await checkpointer.runInSlices(
     async (shouldStop) => (await sampler.run({ shouldStop })).finished,

@@ -122,7 +122,15 @@ const endToEnd = refinementCost.simulate_s + refinementCost.train_s + refinement
 const noise = { ...(await bcPerParameter('compare-reference')), dlogz: Number((await evidence(checkStage)).logZ) - logZ.full };
 // The headline surrogate's ln L on the reference's samples (no sampler noise in it).
 const surrogateError = summary(real.manifest, 'surrogate-error');
-const logLError = { mean: Number(surrogateError.deltaLogLMean), sd: Number(surrogateError.deltaLogLSd), ess: Number(surrogateError.ess), points: Number(surrogateError.ncall) };
+const logLError = {
+  mean: Number(surrogateError.deltaLogLMean),
+  sd: Number(surrogateError.deltaLogLSd),
+  q05: Number(surrogateError.deltaLogLQ05),
+  q50: Number(surrogateError.deltaLogLQ50),
+  q95: Number(surrogateError.deltaLogLQ95),
+  ess: Number(surrogateError.ess),
+  points: Number(surrogateError.ncall),
+};
 const correction = withCorrection
   ? await (async () => {
       const cor = summary(real.manifest, 'correct-surrogate');
@@ -227,7 +235,7 @@ const md = [
   `| 95% coverage (${INJECTIONS} injections × 9 parameters) | ${f(coverage, 3)} | ${f(result.base_surrogate.coverage, 3)} | |`,
   ...(correction ? [`| importance correction of the base surrogate: mean / min BC, Δ ln Z, ESS, speed-up | ${f(correction.bc_mean, 4)} / ${f(correction.bc_min, 4)}, ${f(correction.dlogz)}, ${f(correction.ess, 1)}, ${f(correction.speedup, 1)}× | | |`] : []),
   '',
-  `Headline surrogate's ln L error on the full-model posterior (${logLError.points} reference samples): ln L_full − ln L_surrogate = ${f(logLError.mean, 2)} ± ${f(logLError.sd, 2)} (weighted mean ± sd); importance weights surrogate → full would keep an ESS of ${f(logLError.ess, 1)}.`,
+  `Headline surrogate's ln L error on the full-model posterior (${logLError.points} reference samples): ln L_full − ln L_surrogate = ${f(logLError.mean, 2)} ± ${f(logLError.sd, 2)} (weighted mean ± sd; 5 / 50 / 95 % points ${f(logLError.q05, 2)} / ${f(logLError.q50, 2)} / ${f(logLError.q95, 2)}); importance weights surrogate → full would keep an ESS of ${f(logLError.ess, 1)}.`,
   '',
   `End to end (honest cost of the data-dependent part): base retrieval + ${rounds} refinement round(s) = ${f(endToEnd, 1)} s (simulating ${f(refinementCost.simulate_s, 1)} s, training ${f(refinementCost.train_s, 1)} s, sampler runs ${f(refinementCost.retrieve_s, 1)} s) vs ${f(seconds.full, 1)} s for the full-model retrieval: ${f(result.speedup_end_to_end, 2)}× (the cached prior training set and base surrogate, ${f((stageSeconds['training-set'] ?? 0) + (stageSeconds.surrogate ?? 0), 1)} s, are paid once for all data sets).`,
   '',

@@ -7,6 +7,7 @@
  * (a proxy with inflated errors does). Points whose proxy weight is below e^{−cut} of the largest
  * are skipped (weight 0): only the posterior bulk needs the expensive L.
  */
+import { weightedMean, weightedQuantiles, weightedSd } from '../stats/weighted.ts';
 import { logSumExp } from './logmath.ts';
 import { normaliseLogWeights } from './weights.ts';
 
@@ -40,22 +41,24 @@ export function reweightNested(proxyLogWeight: ArrayLike<number>, proxyLogL: Arr
   return { logWeight, weight, logZ: logSumExp(logWeight), ess: 1 / sumSq };
 }
 
+export interface LogLikelihoodShift {
+  deltaLogLMean: number;
+  deltaLogLSd: number;
+  /** Weighted 5 %, 50 % and 95 % points: the spread without the few far-off points that can dominate the sd. */
+  deltaLogLQ05: number;
+  deltaLogLQ50: number;
+  deltaLogLQ95: number;
+}
+
 /**
- * Mean and standard deviation of ln L − ln L̃ over the input posterior (its normalised weights,
+ * Mean, standard deviation (reliability-weighted) and quantiles of ln L − ln L̃ over the input posterior (its weights,
  * renormalised over the evaluated points). A constant shift only moves ln Z; the spread is what
  * reshapes the posterior (for a log-normal ratio, ESS/N ≈ e^{−sd²}).
  */
-export function logLikelihoodShift(proxyWeight: ArrayLike<number>, proxyLogL: ArrayLike<number>, indices: readonly number[], trueLogL: ArrayLike<number>): { deltaLogLMean: number; deltaLogLSd: number } {
-  let total = 0;
-  let mean = 0;
-  let square = 0;
-  indices.forEach((i, k) => {
-    const w = proxyWeight[i]!;
-    const d = trueLogL[k]! - proxyLogL[i]!;
-    total += w;
-    mean += w * d;
-    square += w * d * d;
-  });
-  mean /= total;
-  return { deltaLogLMean: mean, deltaLogLSd: Math.sqrt(Math.max(0, square / total - mean * mean)) };
+export function logLikelihoodShift(proxyWeight: ArrayLike<number>, proxyLogL: ArrayLike<number>, indices: readonly number[], trueLogL: ArrayLike<number>): LogLikelihoodShift {
+  const values = Float64Array.from(indices, (i, k) => trueLogL[k]! - proxyLogL[i]!);
+  const weights = Float64Array.from(indices, (i) => proxyWeight[i]!);
+  const sample = { values, weights };
+  const [q05, q50, q95] = weightedQuantiles(sample, [0.05, 0.5, 0.95]);
+  return { deltaLogLMean: weightedMean(sample), deltaLogLSd: weightedSd(sample), deltaLogLQ05: q05!, deltaLogLQ50: q50!, deltaLogLQ95: q95! };
 }

@@ -24,6 +24,7 @@ test('atmospheric retrieval (tiny settings) through the engine: every stage comp
     trainingSize: 300,
     surrogate: { hiddenUnits: [16], epochs: 4, ensembleSize: 1 },
     nlive: 25,
+    slices: 8,
     dlogz: 5,
     c2st: false,
     correction: true,

@@ -12,6 +12,7 @@ export type {
   StopReason,
 } from './types.ts';
 export type { BoundKind } from './bound.ts';
+export { mergeNestedRuns, type MergedRun, type RunPoints } from './merge.ts';
 
 import { NestedSampler } from './sampler.ts';
 import type { NestedProblem, NestedResult, NestedSamplerOptions, RunControls } from './types.ts';

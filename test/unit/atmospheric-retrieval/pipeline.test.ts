@@ -172,8 +172,12 @@ test('ln L shift over a posterior: weighted mean and spread of ln L − ln L̃ o
   const weight = [0.4, 0.2, 0.2, 0.2];
   const proxyLogL = [1, 2, 3, 4];
   const shift = logLikelihoodShift(weight, proxyLogL, [0, 1, 2], [2, 2, 3 + 4]);
-  // Differences 1, 0, 4 with weights ½, ¼, ¼: mean 1.5, E[d²] = 4.5, variance 2.25.
+  // Differences 1, 0, 4 with weights ½, ¼, ¼: mean 1.5, E[d²] = 4.5, variance 2.25 / (1 − Σw² = 0.625).
   assert.ok(Math.abs(shift.deltaLogLMean - 1.5) < 1e-12);
-  assert.ok(Math.abs(shift.deltaLogLSd - 1.5) < 1e-12);
+  assert.ok(Math.abs(shift.deltaLogLSd - Math.sqrt(2.25 / 0.625)) < 1e-12);
+  // Midpoint-rule quantiles: sorted 0 (¼), 1 (½), 4 (¼) sit at 0.125, 0.5, 0.875.
+  assert.equal(shift.deltaLogLQ50, 1);
+  assert.equal(shift.deltaLogLQ05, 0);
+  assert.equal(shift.deltaLogLQ95, 4);
   assert.equal(logLikelihoodShift(weight, proxyLogL, [0, 1, 2, 3], proxyLogL).deltaLogLSd, 0);
 });
