@@ -11,15 +11,10 @@ const WORKFLOWS_DIR = new URL('../workflows/', import.meta.url).pathname;
 
 let runtimeInstalled = false;
 
-/**
- * Keep the SDK's own logs to warnings so progress output stays readable, and send the native
- * core's logs through the same (stderr) logger: printed directly they went to stdout, into the
- * middle of `sciflow run --json` output.
- */
+/** Keep the SDK's own logs to warnings so progress output stays readable. */
 export function installRuntime(): void {
   if (runtimeInstalled) return;
-  const level = (process.env.SCIFLOW_LOG_LEVEL as 'WARN') ?? 'WARN';
-  Runtime.install({ logger: new DefaultLogger(level), telemetryOptions: { logging: { filter: { core: level, other: 'ERROR' }, forward: {} } } });
+  Runtime.install({ logger: new DefaultLogger((process.env.SCIFLOW_LOG_LEVEL as 'WARN') ?? 'WARN') });
   runtimeInstalled = true;
 }
 
