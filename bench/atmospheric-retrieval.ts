@@ -64,7 +64,10 @@ async function run(sets: string[]): Promise<{ manifest: RunManifest; wall: numbe
     console.error(cli.stdout, cli.stderr);
     throw new Error(`sciflow run atmospheric-retrieval exited with ${cli.status}`);
   }
-  const runId = (JSON.parse(cli.stdout) as { runId: string }).runId;
+  // The JSON object starts at the first line opening with '{': the Temporal core SDK prints its
+  // own warnings (e.g. a slow workflow task) straight to stdout.
+  const json = cli.stdout.slice(cli.stdout.startsWith('{') ? 0 : cli.stdout.indexOf('\n{') + 1);
+  const runId = (JSON.parse(json) as { runId: string }).runId;
   return { manifest: (await store.readManifest(runId))!, wall, command: `sciflow ${args.slice(1).join(' ')}` };
 }
 const stageOf = (m: RunManifest, name: string) => {
