@@ -1,5 +1,6 @@
 import { mergeNestedRuns as merge, type RunPoints } from '../lib/sampling/nested/merge.ts';
-import { numberColumn, tableFromColumns, tableRows } from '../lib/store/parquet.ts';
+import { numberColumn, tableFromRows, tableRows } from '../lib/store/parquet.ts';
+import { posteriorSamplesTable } from './nested-sampling.ts';
 import { stageActivity } from './stage-runtime.ts';
 
 interface MergeParams {
@@ -25,13 +26,8 @@ export const mergeNestedRuns = stageActivity<MergeParams>(async (ctx) => {
     ncall += Number(evidence.ncall);
   }
   const merged = merge(runs);
-  const out: Record<string, Float64Array> = {};
-  ctx.params.parameters.forEach((name, d) => (out[name] = Float64Array.from(merged.theta, (t) => t[d]!)));
-  out.weight = merged.weight;
-  out.logWeight = Float64Array.from(merged.logWeight);
-  out.logL = Float64Array.from(merged.logL);
-  await ctx.write('posterior_samples', tableFromColumns(out));
+  await ctx.write('posterior_samples', posteriorSamplesTable(ctx.params.parameters, merged.theta, merged.weight, merged.logWeight, merged.logL));
   const evidence = { logZ: merged.logZ, logZerr: merged.logZerr, H: merged.information, ncall, niter: merged.niter, nlive: merged.nlive, ess: merged.ess, runs: runs.length };
-  await ctx.write('evidence', tableFromColumns(Object.fromEntries(Object.entries(evidence).map(([k, v]) => [k, [v]]))));
+  await ctx.write('evidence', tableFromRows([evidence]));
   return evidence;
 });

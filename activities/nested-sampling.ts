@@ -2,7 +2,8 @@ import { UserError } from '../lib/engine/errors.ts';
 import type { InferenceProblem } from '../lib/engine/pipeline.ts';
 import type { Json } from '../lib/engine/types.ts';
 import { NestedSampler, type BatchLogLikelihood, type NestedCheckpoint, type NestedSamplerOptions } from '../lib/sampling/nested/index.ts';
-import { tableFromColumns } from '../lib/store/parquet.ts';
+import type { Table } from 'apache-arrow';
+import { tableFromColumns, tableFromRows } from '../lib/store/parquet.ts';
 import type { Checkpointer } from './checkpoint.ts';
 import { loadProblem } from './problem.ts';
 import { stageActivity, type StageContext } from './stage-runtime.ts';
@@ -85,15 +86,11 @@ export async function runNestedStage<Extra>(
     () => ({ sampler: sampler.checkpoint(), extra: saveExtra() }),
   );
   const result = sampler.result();
-  const maxLogW = Math.max(...result.samples.logWeight);
-  const weights = result.samples.logWeight.map((w) => Math.exp(w - maxLogW));
+  const { theta, logWeight, logL } = result.samples;
+  const maxLogW = Math.max(...logWeight);
+  const weights = logWeight.map((w) => Math.exp(w - maxLogW));
   const total = weights.reduce((a, b) => a + b, 0);
-  const columns: Record<string, Float64Array> = {};
-  problem.paramNames.forEach((name, d) => (columns[name] = Float64Array.from(result.samples.theta, (t) => t[d]!)));
-  columns.weight = Float64Array.from(weights, (w) => w / total);
-  columns.logWeight = Float64Array.from(result.samples.logWeight);
-  columns.logL = Float64Array.from(result.samples.logL);
-  await ctx.write('posterior_samples', tableFromColumns(columns));
+  await ctx.write('posterior_samples', posteriorSamplesTable(problem.paramNames, theta, weights.map((w) => w / total), logWeight, logL));
   const { counts, timings } = extraSummary();
   const evidence = {
     logZ: result.logZ,
@@ -108,8 +105,24 @@ export async function runNestedStage<Extra>(
   };
   // Artifacts hold only what the seed determines, so identical work gives identical bytes and
   // downstream cache keys; wall times go to the manifest (and the `metrics` query table).
-  await ctx.write('evidence', tableFromColumns(Object.fromEntries(Object.entries(evidence).map(([k, v]) => [k, [v]]))));
+  await ctx.write('evidence', tableFromRows([evidence]));
   return { ...evidence, wall_s: (Date.now() - started) / 1000, ...timings };
+}
+
+/** The `posterior_samples` layout every nested-sampling stage writes: parameters, normalised weight, logWeight, logL. */
+export function posteriorSamplesTable(
+  paramNames: readonly string[],
+  theta: readonly (readonly number[])[],
+  weight: ArrayLike<number>,
+  logWeight: ArrayLike<number>,
+  logL: ArrayLike<number>,
+): Table {
+  const columns: Record<string, Float64Array> = {};
+  paramNames.forEach((name, d) => (columns[name] = Float64Array.from(theta, (t) => t[d]!)));
+  columns.weight = Float64Array.from(weight);
+  columns.logWeight = Float64Array.from(logWeight);
+  columns.logL = Float64Array.from(logL);
+  return tableFromColumns(columns);
 }
 
 /**

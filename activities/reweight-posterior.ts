@@ -1,6 +1,6 @@
 import { logLikelihoodShift, pointsToReweight, reweightNested } from '../lib/sampling/reweight.ts';
-import { numberColumn, tableFromColumns } from '../lib/store/parquet.ts';
-import { timedLikelihood } from './nested-sampling.ts';
+import { numberColumn, tableFromRows } from '../lib/store/parquet.ts';
+import { posteriorSamplesTable, timedLikelihood } from './nested-sampling.ts';
 import { loadProblem } from './problem.ts';
 import { stageActivity } from './stage-runtime.ts';
 
@@ -40,13 +40,10 @@ export const reweightPosterior = stageActivity<ReweightParams>(async (ctx) => {
   }
   const result = reweightNested(proxyLogWeight, proxyLogL, indices, trueLogL);
   const shift = logLikelihoodShift(numberColumn(table, 'weight'), proxyLogL, indices, trueLogL);
-  const out: Record<string, Float64Array> = {};
-  problem.paramNames.forEach((name, d) => (out[name] = Float64Array.from(indices, (i) => columns[d]![i]!)));
-  out.weight = Float64Array.from(indices, (i) => result.weight[i]!);
-  out.logWeight = Float64Array.from(indices, (i) => result.logWeight[i]!);
-  out.logL = Float64Array.from(trueLogL);
-  await ctx.write('posterior_samples', tableFromColumns(out));
+  const theta = indices.map((i) => columns.map((c) => c[i]!));
+  const pick = (values: ArrayLike<number>) => indices.map((i) => values[i]!);
+  await ctx.write('posterior_samples', posteriorSamplesTable(problem.paramNames, theta, pick(result.weight), pick(result.logWeight), trueLogL));
   const evidence = { logZ: result.logZ, ess: result.ess, ncall: indices.length, candidates: table.numRows };
-  await ctx.write('evidence', tableFromColumns(Object.fromEntries(Object.entries(evidence).map(([k, v]) => [k, [v]]))));
+  await ctx.write('evidence', tableFromRows([evidence]));
   return { ...evidence, ...shift, likelihood_s: truth.seconds(), wall_s: (Date.now() - started) / 1000 };
 });

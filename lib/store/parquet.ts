@@ -48,6 +48,12 @@ function toVector(name: string, values: ColumnValues): Vector {
   throw new TypeError(`column ${name}: unsupported value type ${typeof first}`);
 }
 
+/** Records with the same keys → a table with one column per key (one record: a one-row summary table). */
+export function tableFromRows(rows: readonly object[]): Table {
+  const keys = Object.keys(rows[0] ?? {});
+  return tableFromColumns(Object.fromEntries(keys.map((k) => [k, rows.map((r) => (r as Record<string, never>)[k])])));
+}
+
 /** Parquet bytes (ZSTD) from an Arrow table. */
 export function tableToParquet(table: Table): Uint8Array {
   const wasmTable = parquet.Table.fromIPCStream(tableToIPC(table, 'stream'));

@@ -18,7 +18,7 @@ import type { EnsembleCheckpoint, HeteroscedasticConfig } from '../../lib/nn/het
 import { Rng } from '../../lib/random.ts';
 import { writeFileAtomic } from '../../lib/store/atomic.ts';
 import { hashJson, sha256 } from '../../lib/store/hash.ts';
-import { numberColumn, parquetToTable, tableFromColumns, tableRows, tableToParquet } from '../../lib/store/parquet.ts';
+import { numberColumn, parquetToTable, tableFromColumns, tableFromRows, tableRows, tableToParquet } from '../../lib/store/parquet.ts';
 import { RUN_COLUMNS } from './constants.ts';
 import { evaluate, type EvaluationOptions } from './evaluation.ts';
 import { extractFeatures, thresholdCrossing, type SensorSet } from './features.ts';
@@ -148,8 +148,8 @@ const evaluateTask: Task = async (io) => {
   };
   try {
     const e = evaluate(runs.filter((r) => roles.get(r.run) === 'train'), test, models, options);
-    for (const [name, rows] of Object.entries({ metrics: e.metrics, warnings: e.warnings, warning_curve: e.warningCurve, attribution: e.attribution, failure: e.failure })) await io.write(name, fromRows(rows));
-    await io.write('headline', tableFromColumns(Object.fromEntries(Object.entries(e.headline).map(([k, v]) => [k, [v]]))));
+    for (const [name, rows] of Object.entries({ metrics: e.metrics, warnings: e.warnings, warning_curve: e.warningCurve, attribution: e.attribution, failure: e.failure })) await io.write(name, tableFromRows(rows));
+    await io.write('headline', tableFromRows([e.headline]));
     const x = e.example;
     await io.write('forecast_example', tableFromColumns({ run: Array.from(x.t, () => x.run), t: x.t, truth: x.truth, ...bands(x.mean, x.aleatoricSd, x.epistemicSd) }));
     const f = e.failureExample;
@@ -160,12 +160,6 @@ const evaluateTask: Task = async (io) => {
     models.forEach((m) => m.dispose());
   }
 };
-
-/** Records with the same keys → a table with one column per key. */
-function fromRows(rows: readonly object[]): Table {
-  const keys = Object.keys(rows[0] ?? {});
-  return tableFromColumns(Object.fromEntries(keys.map((k) => [k, rows.map((r) => (r as Record<string, never>)[k])])));
-}
 
 /** Mean, total sd and the central 90 % interval with its two parts. */
 function bands(mean: Float64Array, aleatoricSd: Float64Array, epistemicSd: Float64Array) {
