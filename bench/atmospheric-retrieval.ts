@@ -98,11 +98,11 @@ const headline = rounds > 0 ? `retrieve-refined${suffix(rounds)}` : 'retrieve-su
 const full = summary(real.manifest, 'retrieve-full');
 const sur = summary(real.manifest, 'retrieve-surrogate');
 const ref = summary(real.manifest, headline);
-const withCorrection = real.manifest.stages.some((s) => s.name === 'correct-surrogate');
+const hasStage = (name: string) => real.manifest.stages.some((s) => s.name === name);
+const withCorrection = hasStage('correct-surrogate');
 const main = await bcPerParameter('compare');
 const base = rounds > 0 ? await bcPerParameter('compare-base') : main;
 // The reference: one full-model run, or referenceRuns runs merged (merge-full); the check likewise.
-const hasStage = (name: string) => real.manifest.stages.some((s) => s.name === name);
 const referenceStage = hasStage('merge-full') ? 'merge-full' : 'retrieve-full';
 const checkStage = hasStage('merge-full-check') ? 'merge-full-check' : 'retrieve-full-check';
 const logZ = { full: Number((await evidence(referenceStage)).logZ), surrogate: Number((await evidence('retrieve-surrogate')).logZ), refined: Number((await evidence(headline)).logZ) };
