@@ -1,20 +1,12 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { numberColumn } from '../../lib/store/parquet.ts';
 import { RunStore } from '../../lib/store/run-store.ts';
 import { submitRun, waitForRun } from '../../temporal/runs.ts';
 import { PARAMETERS, PARAM_NAMES } from '../../pipelines/atmospheric-retrieval/constants.ts';
-import { startTestEnvironment, type TestEnvironment } from '../support/temporal.ts';
+import { useTestEnvironment } from '../support/temporal.ts';
 
-let env: TestEnvironment;
-
-before(async () => {
-  env = await startTestEnvironment({ worker: true });
-});
-
-after(async () => {
-  await env?.close();
-});
+const env = useTestEnvironment();
 
 test('atmospheric retrieval (tiny settings) through the engine: every stage completes; a synthetic re-run with new data reuses the cached training set and surrogate', async () => {
   // Tiny: coarse radiative transfer, a few hundred training spectra, a toy network, few live points;
@@ -32,9 +24,9 @@ test('atmospheric retrieval (tiny settings) through the engine: every stage comp
     refinement: { rounds: 2, trainingSize: 200 },
     resolution: { layers: 12, angles: 1, topHatNodes: 1, broadNodes: 3 },
   };
-  await submitRun(env.client, { pipeline: 'atmospheric-retrieval', config: tiny, storeRoot: env.storeRoot, runId: 'atmo' });
-  const store = new RunStore(env.storeRoot);
-  const view = await waitForRun(env.client, store, 'atmo');
+  await submitRun(env().client, { pipeline: 'atmospheric-retrieval', config: tiny, storeRoot: env().storeRoot, runId: 'atmo' });
+  const store = new RunStore(env().storeRoot);
+  const view = await waitForRun(env().client, store, 'atmo');
   assert.equal(view.status, 'completed', view.error);
   const manifest = (await store.readManifest('atmo'))!;
   assert.deepEqual(
@@ -86,8 +78,8 @@ test('atmospheric retrieval (tiny settings) through the engine: every stage comp
 
   // Synthetic mode (new observed data): the training set and surrogate come from the cache.
   const synthetic = { ...tiny, mode: 'synthetic', injections: 2, reference: false };
-  await submitRun(env.client, { pipeline: 'atmospheric-retrieval', config: synthetic, storeRoot: env.storeRoot, runId: 'atmo-syn' });
-  const view2 = await waitForRun(env.client, store, 'atmo-syn');
+  await submitRun(env().client, { pipeline: 'atmospheric-retrieval', config: synthetic, storeRoot: env().storeRoot, runId: 'atmo-syn' });
+  const view2 = await waitForRun(env().client, store, 'atmo-syn');
   assert.equal(view2.status, 'completed', view2.error);
   const m2 = (await store.readManifest('atmo-syn'))!;
   assert.ok(stage(m2, 'training-set').cached && stage(m2, 'surrogate').cached, 'training set and surrogate reused');

@@ -1,20 +1,12 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { weightedMean } from '../../lib/stats/index.ts';
 import { numberColumn, tableRows } from '../../lib/store/parquet.ts';
 import { RunStore } from '../../lib/store/run-store.ts';
 import { submitRun, waitForRun } from '../../temporal/runs.ts';
-import { startTestEnvironment, type TestEnvironment } from '../support/temporal.ts';
+import { useTestEnvironment } from '../support/temporal.ts';
 
-let env: TestEnvironment;
-
-before(async () => {
-  env = await startTestEnvironment({ worker: true });
-});
-
-after(async () => {
-  await env?.close();
-});
+const env = useTestEnvironment();
 
 test('cosmology pipeline (tiny settings) through the engine: flat ΛCDM Ωm ≈ 0.3, h ≈ 0.69; learned stage, comparison and Bayes factors written', async () => {
   // Small runs: few live points, and a learned likelihood that trains quickly and accepts a loose network.
@@ -24,9 +16,9 @@ test('cosmology pipeline (tiny settings) through the engine: flat ΛCDM Ωm ≈ 
     dlogz: 0.5,
     learned: { warmupCalls: { lcdm: 600, wcdm: 600, cpl: 600, oklcdm: 600 }, retrainAfter: 300, trainingWindow: 600, acceptTolerance: 1, epochs: 30, patience: 5, hiddenUnits: [16, 16] },
   };
-  await submitRun(env.client, { pipeline: 'cosmology', config, storeRoot: env.storeRoot, runId: 'cosmo' });
-  const store = new RunStore(env.storeRoot);
-  const view = await waitForRun(env.client, store, 'cosmo');
+  await submitRun(env().client, { pipeline: 'cosmology', config, storeRoot: env().storeRoot, runId: 'cosmo' });
+  const store = new RunStore(env().storeRoot);
+  const view = await waitForRun(env().client, store, 'cosmo');
   assert.equal(view.status, 'completed', view.error);
   const manifest = (await store.readManifest('cosmo'))!;
   const stage = (name: string) => manifest.stages.find((s) => s.name === name)!;

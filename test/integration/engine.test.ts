@@ -1,4 +1,4 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -8,25 +8,17 @@ import { sha256 } from '../../lib/store/hash.ts';
 import { RunStore } from '../../lib/store/run-store.ts';
 import { getPipeline } from '../../pipelines/index.ts';
 import { describeRun, submitRun, waitForRun } from '../../temporal/runs.ts';
-import { scheduledActivities, startTestEnvironment, type TestEnvironment } from '../support/temporal.ts';
+import { scheduledActivities, useTestEnvironment } from '../support/temporal.ts';
 
 const SMALL = ['observations=50', 'steps=500', 'burnIn=150', 'substeps=300', 'chains=3', 'nlive=100'];
 const STAGE_ACTIVITIES = ['simulate', 'mcmc', 'nestedSampling', 'comparePosteriors', 'summarizeChains'];
 
-let env: TestEnvironment;
-
-before(async () => {
-  env = await startTestEnvironment({ worker: true });
-});
-
-after(async () => {
-  await env?.close();
-});
+const env = useTestEnvironment();
 
 async function runDemo(set: string[], runId: string, options = {}) {
   const { config } = await loadConfig(getPipeline('demo'), undefined, set);
-  await submitRun(env.client, { pipeline: 'demo', config, storeRoot: env.storeRoot, runId, options });
-  return waitForRun(env.client, new RunStore(env.storeRoot), runId);
+  await submitRun(env().client, { pipeline: 'demo', config, storeRoot: env().storeRoot, runId, options });
+  return waitForRun(env().client, new RunStore(env().storeRoot), runId);
 }
 
 test('a submitted run completes; the manifest and every Parquet artifact verify by hash and read as numbers', async () => {
@@ -39,7 +31,7 @@ test('a submitted run completes; the manifest and every Parquet artifact verify 
     ['summary', 'completed', false],
     ['compare', 'completed', false],
   ]);
-  const store = new RunStore(env.storeRoot);
+  const store = new RunStore(env().storeRoot);
   const manifest = (await store.readManifest('first'))!;
   const refs = manifest.stages.flatMap((s) => s.outputs!.branches.flatMap((b) => Object.values(b)));
   assert.equal(refs.length, 1 + 3 + 2 + 2 + 1, 'observations, 3 chains, nested samples + evidence, posterior table + pooled samples, comparison');
@@ -65,16 +57,16 @@ test('the same config again is served from the cache: no stage activity executes
   const view = await runDemo(SMALL, 'second');
   assert.equal(view.status, 'completed');
   assert.ok(view.stages.every((s) => s.cached), JSON.stringify(view.stages));
-  const scheduled = await scheduledActivities(env.client, 'second');
+  const scheduled = await scheduledActivities(env().client, 'second');
   assert.deepEqual(scheduled.filter((a) => STAGE_ACTIVITIES.includes(a)), []);
   assert.ok(scheduled.includes('prepareStage'));
-  const first = (await new RunStore(env.storeRoot).readManifest('first'))!;
-  const second = (await new RunStore(env.storeRoot).readManifest('second'))!;
+  const first = (await new RunStore(env().storeRoot).readManifest('first'))!;
+  const second = (await new RunStore(env().storeRoot).readManifest('second'))!;
   assert.deepEqual(second.stages.map((s) => s.outputs), first.stages.map((s) => s.outputs));
 });
 
 test('--rerun forces one stage; a corrupt cached artifact is a miss, never used', async () => {
-  const store = new RunStore(env.storeRoot);
+  const store = new RunStore(env().storeRoot);
   const first = (await store.readManifest('first'))!;
   const rerun = await runDemo(SMALL, 'rerun-summary', { rerun: ['summary'] });
   assert.deepEqual(rerun.stages.map((s) => s.cached), [true, true, true, false, true], 'compare sees identical inputs again');
@@ -98,17 +90,17 @@ test('a stage failing non-retryably fails the run with its message; resume with 
   assert.equal(failed.status, 'failed');
   assert.match(failed.error ?? '', /stage summary failed: chains did not converge: R-hat of \w+ is [\d.]+ > maxRhat 1.05/);
   assert.equal(failed.stages.find((s) => s.name === 'summary')!.status, 'failed');
-  const attempts = (await scheduledActivities(env.client, 'will-fail')).filter((a) => a === 'summarizeChains');
+  const attempts = (await scheduledActivities(env().client, 'will-fail')).filter((a) => a === 'summarizeChains');
   assert.equal(attempts.length, 1, 'non-retryable: scheduled once');
 
-  const store = new RunStore(env.storeRoot);
+  const store = new RunStore(env().storeRoot);
   const manifest = (await store.readManifest('will-fail')) as RunManifest;
   const { config } = await loadConfig(getPipeline('demo'), undefined, ['maxRhat=1000'], { config: manifest.config, source: 'manifest' });
-  await submitRun(env.client, { pipeline: 'demo', config, storeRoot: env.storeRoot, runId: 'will-fail' });
-  const resumed = await waitForRun(env.client, store, 'will-fail');
+  await submitRun(env().client, { pipeline: 'demo', config, storeRoot: env().storeRoot, runId: 'will-fail' });
+  const resumed = await waitForRun(env().client, store, 'will-fail');
   assert.equal(resumed.status, 'completed');
   assert.deepEqual(resumed.stages.map((s) => s.cached), [true, true, true, false, false]);
   const again = (await store.readManifest('will-fail'))!;
   assert.equal(again.executions, 2);
-  assert.equal((await describeRun(env.client, store, 'will-fail')).status, 'completed');
+  assert.equal((await describeRun(env().client, store, 'will-fail')).status, 'completed');
 });

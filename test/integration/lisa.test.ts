@@ -1,30 +1,22 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { tableRows } from '../../lib/store/parquet.ts';
 import { RunStore } from '../../lib/store/run-store.ts';
 import { submitRun, waitForRun } from '../../temporal/runs.ts';
-import { startTestEnvironment, type TestEnvironment } from '../support/temporal.ts';
+import { useTestEnvironment } from '../support/temporal.ts';
 
-let env: TestEnvironment;
-
-before(async () => {
-  env = await startTestEnvironment({ worker: true });
-});
-
-after(async () => {
-  await env?.close();
-});
+const env = useTestEnvironment();
 
 test('lisa-mbhb and lisa-gas-torque (tiny settings) through the engine: posteriors, comparison, call counts, bias table, report figures', async () => {
   const source = { totalMass: 1e6, massRatio: 0.5, redshift: 1, frequencyBins: 32 };
   const mbhb = { source, nlive: 60, snl: { rounds: 1, simulationsPerRound: 60, posteriorSamples: 400 }, c2st: false };
   const torque = { source: { totalMass: 1e5, massRatio: 0.01, redshift: 0.3, frequencyBins: 32 }, variability: [0, 0.01], seeds: 1, nlive: 50, refinement: 4 };
-  await submitRun(env.client, { pipeline: 'lisa-mbhb', config: mbhb, storeRoot: env.storeRoot, runId: 'mbhb' });
-  await submitRun(env.client, { pipeline: 'lisa-gas-torque', config: torque, storeRoot: env.storeRoot, runId: 'torque' });
-  const store = new RunStore(env.storeRoot);
+  await submitRun(env().client, { pipeline: 'lisa-mbhb', config: mbhb, storeRoot: env().storeRoot, runId: 'mbhb' });
+  await submitRun(env().client, { pipeline: 'lisa-gas-torque', config: torque, storeRoot: env().storeRoot, runId: 'torque' });
+  const store = new RunStore(env().storeRoot);
 
-  const view = await waitForRun(env.client, store, 'mbhb');
+  const view = await waitForRun(env().client, store, 'mbhb');
   assert.equal(view.status, 'completed', view.error);
   const manifest = (await store.readManifest('mbhb'))!;
   const summary = (name: string) => manifest.stages.find((s) => s.name === name)!.summary![0]!;
@@ -36,7 +28,7 @@ test('lisa-mbhb and lisa-gas-torque (tiny settings) through the engine: posterio
   const report = readFileSync(`${store.runDir('mbhb')}/report.html`, 'utf8');
   assert.ok(report.includes('pipeline-lisa-whitened-data') && report.includes('pipeline-lisa-calls'));
 
-  const view2 = await waitForRun(env.client, store, 'torque');
+  const view2 = await waitForRun(env().client, store, 'torque');
   assert.equal(view2.status, 'completed', view2.error);
   const m2 = (await store.readManifest('torque'))!;
   const recover = m2.stages.find((s) => s.name === 'recover')!;

@@ -1,4 +1,4 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -6,19 +6,10 @@ import { RunStore } from '../../lib/store/run-store.ts';
 import { Rng } from '../../lib/random.ts';
 import { closedForm } from '../../pipelines/demo/oscillator.ts';
 import { sciflow } from '../support/cli.ts';
-import { startTestEnvironment, type TestEnvironment } from '../support/temporal.ts';
+import { useTestEnvironment } from '../support/temporal.ts';
 import { until } from '../support/until.ts';
 
-let env: TestEnvironment;
-
-before(async () => {
-  env = await startTestEnvironment({ worker: true });
-});
-
-after(async () => {
-  await sciflow(['schedule', 'delete', 'reanalysis'], env.env).catch(() => undefined);
-  await env?.close();
-});
+const env = useTestEnvironment({ beforeClose: (e) => sciflow(['schedule', 'delete', 'reanalysis'], e.env) });
 
 /** A measured oscillation as a CSV file, with a fixed modification time so "newest" is explicit. */
 function writeObservations(path: string, seed: number, mtime: number): void {
@@ -37,15 +28,15 @@ async function scheduledRuns(store: RunStore) {
 }
 
 test('a schedule starts runs by itself; unchanged data hits the cache, a new file is analysed; then it is deleted', async () => {
-  const data = join(env.dir, 'incoming');
+  const data = join(env().dir, 'incoming');
   mkdirSync(data);
   writeObservations(join(data, 'run-001.csv'), 1, 1_700_000_000);
-  const config = join(env.dir, 'reanalysis.yaml');
+  const config = join(env().dir, 'reanalysis.yaml');
   writeFileSync(config, `dataGlob: ${data}/run-*.csv\nsteps: 300\nburnIn: 100\nsubsteps: 300\nchains: 2\ninitDraws: 100\nnlive: 100\n`);
 
-  const created = await sciflow(['schedule', 'create', 'reanalysis', 'demo', '-c', config, '--every', '3s', '--overlap', 'skip'], env.env);
+  const created = await sciflow(['schedule', 'create', 'reanalysis', 'demo', '-c', config, '--every', '3s', '--overlap', 'skip'], env().env);
   assert.equal(created.code, 0, created.stderr);
-  const store = new RunStore(env.storeRoot);
+  const store = new RunStore(env().storeRoot);
 
   const firstTwo = await until(async () => {
     const runs = await scheduledRuns(store);
@@ -59,13 +50,13 @@ test('a schedule starts runs by itself; unchanged data hits the cache, a new fil
   const fresh = await until(async () => (await scheduledRuns(store)).find((m) => m.inputs[0]!.path.endsWith('run-002.csv')), 60_000, 'a run on the new file');
   assert.equal(fresh.stages[0]!.cached, false, 'new data costs compute');
 
-  const described = JSON.parse((await sciflow(['schedule', 'describe', 'reanalysis', '--json'], env.env)).stdout);
+  const described = JSON.parse((await sciflow(['schedule', 'describe', 'reanalysis', '--json'], env().env)).stdout);
   assert.ok(described.actionsTaken >= 3);
   assert.equal(described.overlap, 'SKIP');
-  const listed = JSON.parse((await sciflow(['schedule', 'list', '--json'], env.env)).stdout);
+  const listed = JSON.parse((await sciflow(['schedule', 'list', '--json'], env().env)).stdout);
   assert.ok(listed.some((s: { scheduleId: string }) => s.scheduleId === 'reanalysis'));
 
-  assert.equal((await sciflow(['schedule', 'delete', 'reanalysis'], env.env)).code, 0);
-  const gone = await sciflow(['schedule', 'describe', 'reanalysis'], env.env);
+  assert.equal((await sciflow(['schedule', 'delete', 'reanalysis'], env().env)).code, 0);
+  const gone = await sciflow(['schedule', 'describe', 'reanalysis'], env().env);
   assert.notEqual(gone.code, 0);
 });

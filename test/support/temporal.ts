@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import type { Client } from '@temporalio/client';
 import { connectClient, resolveTarget, type TemporalTarget } from '../../temporal/connection.ts';
 import { ensureDevServer, stopDevServer } from '../../temporal/dev-server.ts';
@@ -46,6 +47,27 @@ export async function startTestEnvironment(options: { worker?: boolean } = {}): 
       await stopDevServer();
       rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * One environment with an in-process worker for a whole test file: started before its tests and
+ * closed after them, `beforeClose` first (deleting schedules, say; its failure is ignored). The
+ * tests read it through the returned getter.
+ */
+export function useTestEnvironment(options: { beforeClose?: (env: TestEnvironment) => Promise<unknown> } = {}): () => TestEnvironment {
+  let env: TestEnvironment | undefined;
+  before(async () => {
+    env = await startTestEnvironment({ worker: true });
+  });
+  after(async () => {
+    if (!env) return;
+    await options.beforeClose?.(env).catch(() => undefined);
+    await env.close();
+  });
+  return () => {
+    if (!env) throw new Error('the test environment has not started');
+    return env;
   };
 }
 
