@@ -1,6 +1,7 @@
 import { Context, CancelledFailure } from '@temporalio/activity';
 import type { ArtifactRef, Json } from '../lib/engine/types.ts';
 import type { RunStore } from '../lib/store/run-store.ts';
+import type { Heartbeat } from './supervised.ts';
 
 /** How long a computation runs between two heartbeat/checkpoint checks. */
 const SLICE_MS = 500;
@@ -29,6 +30,8 @@ interface CheckpointTarget {
   artifactPath: string[];
   /** Stage cache key: a checkpoint is only reused by an attempt of exactly the same work. */
   cacheKey: string;
+  /** The activity's heartbeat, which repeats the latest details between ticks. */
+  heartbeat: Heartbeat;
 }
 
 /**
@@ -102,7 +105,7 @@ export class Checkpointer<State> {
 
   private async heartbeat(): Promise<void> {
     const ctx = Context.current();
-    ctx.heartbeat({ stage: this.target.stage, branch: this.target.branch, progress: this.progress, checkpoint: this.latest } satisfies HeartbeatDetails);
+    this.target.heartbeat.beat({ stage: this.target.stage, branch: this.target.branch, progress: this.progress, checkpoint: this.latest } satisfies HeartbeatDetails);
     this.lastHeartbeat = Date.now();
     // Yield to the event loop so cancellation requests delivered with heartbeat responses arrive.
     await new Promise((r) => setImmediate(r));

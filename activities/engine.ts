@@ -1,21 +1,24 @@
-import { ApplicationFailure } from '@temporalio/activity';
 import { hostname, cpus } from 'node:os';
-import { readFile } from 'node:fs/promises';
 import { UserError } from '../lib/engine/errors.ts';
+import { resolveInputFiles } from '../lib/engine/inputs.ts';
 import { buildPlan } from '../lib/engine/pipeline.ts';
-import type { InputFile, Json, RunManifest, RunPlan, RunRequest, StageOutputs, StagePlan, StageResult } from '../lib/engine/types.ts';
-import { hashJson, sha256 } from '../lib/store/hash.ts';
+import type { Json, RunManifest, RunPlan, RunRequest, StageOutputs, StagePlan, StageResult } from '../lib/engine/types.ts';
+import { hashJson } from '../lib/store/hash.ts';
 import { RunStore } from '../lib/store/run-store.ts';
 import { getPipeline } from '../pipelines/index.ts';
 import { PACKAGE_VERSION, codeVersion, sourceFingerprint } from '../lib/engine/version.ts';
+import { supervised } from './supervised.ts';
+
+/** Attempts for an error thrown by the engine's own steps (a full disk, say) before the run fails. */
+const ENGINE_CODE_ATTEMPTS = 10;
 
 /**
  * Resolve a run request into a plan: validate the config against the pipeline's schema, hash the
  * data files it reads (globs resolve to the newest matches now, so a scheduled run sees new
  * data), and write the initial manifest. Runs as an activity because it touches the filesystem.
  */
-export async function planRun(request: RunRequest & { runId: string; workflowId: string }): Promise<{ plan: RunPlan; manifest: RunManifest }> {
-  try {
+export function planRun(request: RunRequest & { runId: string; workflowId: string; executionId: string }): Promise<{ plan: RunPlan; manifest: RunManifest }> {
+  return supervised(ENGINE_CODE_ATTEMPTS, async () => {
     const pipeline = getPipeline(request.pipeline);
     const parsed = pipeline.schema.safeParse(request.config);
     if (!parsed.success) {
@@ -23,16 +26,15 @@ export async function planRun(request: RunRequest & { runId: string; workflowId:
       throw new UserError(`${request.source ?? 'config'}: ${issue.path.join('.')}: ${issue.message}`);
     }
     const config = parsed.data as { [key: string]: Json };
-    const inputs: InputFile[] = [];
-    for (const ref of (await pipeline.dataFiles?.(config)) ?? []) {
-      const bytes = await readFile(ref.path).catch(() => {
-        throw new UserError(`${request.source ?? 'config'}: ${ref.key}: data file not found: ${ref.path}`);
-      });
-      inputs.push({ path: ref.path, sha256: sha256(bytes), bytes: bytes.length });
-    }
+    const inputs = await resolveInputFiles(pipeline, config, () => request.source ?? 'config');
     const plan = buildPlan(pipeline, config, request.runId, inputs, `${PACKAGE_VERSION}+src.${sourceFingerprint(pipeline.name)}`);
     const store = RunStore.forWorker(request.storeRoot);
     const previous = await store.readManifest(request.runId);
+    // The store's own guard against overwriting a run (the client checks first; this covers the
+    // library API, schedules and races). A retry of this activity in the same execution may rewrite.
+    if (previous && !request.resume && previous.executionId !== request.executionId) {
+      throw new UserError(`run ${request.runId} already exists in ${store.root} (${previous.status}); a run is never overwritten — resume it or choose another id`);
+    }
     const now = new Date().toISOString();
     const manifest: RunManifest = {
       runId: request.runId,
@@ -41,7 +43,8 @@ export async function planRun(request: RunRequest & { runId: string; workflowId:
       status: 'running',
       createdAt: previous?.createdAt ?? now,
       updatedAt: now,
-      executions: (previous?.executions ?? 0) + 1,
+      executions: (previous?.executions ?? 0) + (previous?.executionId === request.executionId ? 0 : 1),
+      executionId: request.executionId,
       config,
       configHash: plan.configHash,
       codeVersion: await codeVersion(),
@@ -63,10 +66,7 @@ export async function planRun(request: RunRequest & { runId: string; workflowId:
     };
     await store.writeManifest(manifest);
     return { plan, manifest };
-  } catch (err) {
-    if (err instanceof UserError) throw ApplicationFailure.nonRetryable(err.message, 'UserError');
-    throw err;
-  }
+  });
 }
 
 export interface PrepareStageInput {
@@ -84,7 +84,11 @@ export interface PrepareStageInput {
  * params, run seed and the content hashes of its input artifacts — and the cached result when
  * every artifact of a previous execution still exists with its recorded hash.
  */
-export async function prepareStage(input: PrepareStageInput): Promise<{ cacheKey: string; hit?: StageResult }> {
+export function prepareStage(input: PrepareStageInput): Promise<{ cacheKey: string; hit?: StageResult }> {
+  return supervised(ENGINE_CODE_ATTEMPTS, () => lookUpStage(input));
+}
+
+async function lookUpStage(input: PrepareStageInput): Promise<{ cacheKey: string; hit?: StageResult }> {
   const inputHashes = Object.fromEntries(
     Object.entries(input.inputs).map(([stage, out]) => [stage, out.branches.map((b) => Object.fromEntries(Object.entries(b).map(([k, r]) => [k, r.sha256])))]),
   );
@@ -106,6 +110,6 @@ export async function prepareStage(input: PrepareStageInput): Promise<{ cacheKey
   return { cacheKey, hit: entry.result };
 }
 
-export async function writeManifest(input: { storeRoot: string; manifest: RunManifest }): Promise<void> {
-  await RunStore.forWorker(input.storeRoot).writeManifest(input.manifest);
+export function writeManifest(input: { storeRoot: string; manifest: RunManifest }): Promise<void> {
+  return supervised(ENGINE_CODE_ATTEMPTS, () => RunStore.forWorker(input.storeRoot).writeManifest(input.manifest));
 }

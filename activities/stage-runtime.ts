@@ -1,6 +1,5 @@
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/activity';
 import type { Table } from 'apache-arrow';
-import { UserError } from '../lib/engine/errors.ts';
 import type { PipelineDefinition } from '../lib/engine/pipeline.ts';
 import type { ArtifactRef, Json, StageInvocation, StageResult } from '../lib/engine/types.ts';
 import { Rng } from '../lib/random.ts';
@@ -8,6 +7,7 @@ import { hashJson } from '../lib/store/hash.ts';
 import { RunStore } from '../lib/store/run-store.ts';
 import { getPipeline } from '../pipelines/index.ts';
 import { Checkpointer, type HeartbeatDetails, type Progress } from './checkpoint.ts';
+import { supervised } from './supervised.ts';
 
 /** What a stage implementation sees: its params, its inputs as tables, and where to write. */
 export interface StageContext<Params = { [key: string]: Json }> {
@@ -31,10 +31,11 @@ export const DEFAULT_CHECKPOINT_MS = 30_000;
 
 /**
  * Wrap a stage implementation as a Temporal activity: build its context, record the artifacts it
- * writes, store the cache entry on success, and turn user errors into non-retryable failures.
+ * writes, store the cache entry on success; heartbeats and failure handling come from `supervised`
+ * (user errors never retry, code errors `maxAttempts` times, lost workers without limit).
  */
 export function stageActivity<Params = { [key: string]: Json }>(impl: StageImplementation<Params>) {
-  return async (invocation: StageInvocation): Promise<StageResult> => {
+  return (invocation: StageInvocation): Promise<StageResult> => supervised(invocation.maxAttempts ?? 5, async (heartbeat) => {
     const store = RunStore.forWorker(invocation.storeRoot);
     const outputs: Record<string, ArtifactRef> = {};
     const artifactPath = invocation.branches > 1 ? [invocation.stage, `b${invocation.branch}`] : [invocation.stage];
@@ -51,25 +52,22 @@ export function stageActivity<Params = { [key: string]: Json }>(impl: StageImple
       write: async (name, table) => (outputs[name] = await store.put(invocation.runId, [...artifactPath, name], table)),
       writeJson: async (name, value) => (outputs[name] = await store.putJson(invocation.runId, [...artifactPath, name], value)),
       checkpointer: <State>(everyMs = checkpointInterval(invocation)) =>
-        (checkpointer = new Checkpointer<State>({ stage: invocation.stage, branch: invocation.branch, store, runId: invocation.runId, artifactPath, cacheKey: invocation.cacheKey }, everyMs) as Checkpointer<unknown>) as Checkpointer<State>,
-      progress: (progress) => Context.current().heartbeat({ stage: invocation.stage, branch: invocation.branch, progress } satisfies HeartbeatDetails),
+        (checkpointer = new Checkpointer<State>({ stage: invocation.stage, branch: invocation.branch, store, runId: invocation.runId, artifactPath, cacheKey: invocation.cacheKey, heartbeat }, everyMs) as Checkpointer<unknown>) as Checkpointer<State>,
+      progress: (progress) => heartbeat.beat({ stage: invocation.stage, branch: invocation.branch, progress } satisfies HeartbeatDetails),
     };
-    try {
-      const summary = (await impl(ctx)) ?? {};
-      const result: StageResult = {
-        outputs,
-        summary,
-        resumedFromCheckpoint: checkpointer?.resumed ?? false,
-        checkpointsSaved: checkpointer?.saved ?? 0,
-        ...(typeof summary.backend === 'string' && { backend: summary.backend }),
-      };
-      await store.writeIndex('cache', invocation.cacheKey, { result, runId: invocation.runId, stage: invocation.stage, createdAt: new Date().toISOString() });
-      return result;
-    } catch (err) {
-      if (err instanceof UserError) throw ApplicationFailure.nonRetryable(err.message, 'UserError');
-      throw err;
-    }
-  };
+    const summary = (await impl(ctx)) ?? {};
+    const result: StageResult = {
+      outputs,
+      summary,
+      resumedFromCheckpoint: checkpointer?.resumed ?? false,
+      checkpointsSaved: checkpointer?.saved ?? 0,
+      ...(typeof summary.backend === 'string' && { backend: summary.backend }),
+    };
+    await store.writeIndex('cache', invocation.cacheKey, { result, runId: invocation.runId, stage: invocation.stage, createdAt: new Date().toISOString() });
+    // Checkpoints are for unfinished work: a finished stage's must not shortcut a later `--no-cache` run.
+    await store.removeIndex('checkpoints', invocation.cacheKey);
+    return result;
+  });
 }
 
 /** The stage's own interval, overridable for a whole worker by SCIFLOW_CHECKPOINT_MS. */

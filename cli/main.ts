@@ -2,12 +2,15 @@
  * The `sciflow` command. Parses, validates, talks to Temporal and prints; the work itself happens
  * in workflows/ and activities/. Exit codes: 0 done, 1 run failed, 2 bad input.
  */
+import { statSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { UserError } from '../lib/engine/errors.ts';
+import { ArtifactError } from '../lib/store/run-store.ts';
 import { registerResultCommands } from './commands/results.ts';
 import { registerRunCommands } from './commands/runs.ts';
 import { registerScheduleCommands } from './commands/schedules.ts';
 import { registerServerCommands } from './commands/server.ts';
+import { checkRunId } from '../temporal/runs.ts';
 
 export interface GlobalOptions {
   store: string;
@@ -25,13 +28,39 @@ export function buildProgram(): Command {
     .addOption(new Option('--store <dir>', 'run store folder (env SCIFLOW_STORE)').default(undefined, './runs'))
     .option('--json', 'print machine-readable JSON')
     .showHelpAfterError()
-    .exitOverride();
+    .exitOverride()
+    .hook('preAction', (_program, action) => checkSharedInput(action));
   registerRunCommands(program);
   registerResultCommands(program);
   registerScheduleCommands(program);
   registerServerCommands(program);
   program.commands.forEach((c) => c.exitOverride());
   return program;
+}
+
+/**
+ * Input every command shares, checked before its action starts a server or touches the store: the
+ * run store must be a folder (a file there fails every run with ENOTDIR, after its retries), and
+ * run ids (`<runId>` arguments, `--run-id`) must be safe folder names.
+ */
+function checkSharedInput(action: Command): void {
+  checkStoreFolder(action);
+  const runIdArguments = action.registeredArguments.flatMap((arg, i) => (arg.name() === 'runId' ? [action.processedArgs[i]] : []));
+  for (const runId of [...runIdArguments, action.opts().runId]) {
+    if (typeof runId === 'string') checkRunId(runId);
+  }
+}
+
+function checkStoreFolder(cmd: Command): void {
+  const { store } = globalOptions(cmd);
+  const flag = cmd.optsWithGlobals().store === undefined && process.env.SCIFLOW_STORE ? 'SCIFLOW_STORE' : '--store';
+  try {
+    if (statSync(store).isDirectory()) return;
+  } catch (err) {
+    // A store that does not exist yet is created by the first run; ENOTDIR: a parent is a file.
+    if ((err as NodeJS.ErrnoException).code !== 'ENOTDIR') return;
+  }
+  throw new UserError(`${flag} ${store}: not a directory`);
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -44,8 +73,10 @@ export async function main(argv: string[]): Promise<number> {
       // --help and --version exit 0; usage errors are bad input.
       return err.exitCode === 0 ? 0 : 2;
     }
-    if (err instanceof UserError) {
-      process.stderr.write(`sciflow: ${err.message}\n`);
+    // A missing or corrupt artifact is named in one line too: the user can rerun or delete the run.
+    if (err instanceof UserError || err instanceof ArtifactError) {
+      // One line whatever the message carries (a value quoted from a file, say).
+      process.stderr.write(`sciflow: ${err.message.replace(/\s*\n\s*/g, ' ')}\n`);
       return 2;
     }
     process.stderr.write(`sciflow: ${(err as Error).stack ?? String(err)}\n`);

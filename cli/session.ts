@@ -3,8 +3,10 @@ import type { Client } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import { RunStore } from '../lib/store/run-store.ts';
 import { connectClient, resolveTarget, type TemporalTarget } from '../temporal/connection.ts';
-import { waitForRun, type RunView } from '../temporal/runs.ts';
+import { describeRun, waitForRun, type RunView } from '../temporal/runs.ts';
+import { UserError } from '../lib/engine/errors.ts';
 import { createWorker } from '../temporal/worker.ts';
+import { describeAddress, devServerStatus, superviseDevServer } from '../temporal/dev-server.ts';
 import { ProgressPrinter } from './progress.ts';
 
 /** A connected CLI session: where Temporal is, a client, and the run store. */
@@ -31,6 +33,51 @@ export async function withSession<T>(storeRoot: string, fn: (session: Session) =
 }
 
 /**
+ * A client when Temporal can be reached without starting anything (commands that only look must
+ * not start a server), otherwise why it cannot.
+ */
+export async function connectIfReachable(): Promise<{ client?: Client; unreachable?: string }> {
+  let target: TemporalTarget;
+  if (process.env.TEMPORAL_ADDRESS) target = await resolveTarget();
+  else {
+    const info = await devServerStatus();
+    if (!info) return { unreachable: 'the embedded server is not running; `sciflow server start` starts it on its previous address' };
+    target = { address: info.address, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default', embedded: true };
+  }
+  try {
+    return { client: await connectClient(target) };
+  } catch (err) {
+    // connectClient's message already names the address: `cannot reach Temporal at …: reason`.
+    return { unreachable: firstLine(err) };
+  }
+}
+
+/** The run as Temporal and the manifest see it; the manifest alone (with the reason) when Temporal cannot answer. */
+export async function describeRunOrManifest(
+  client: Client | undefined,
+  store: RunStore,
+  runId: string,
+  unreachable?: string,
+): Promise<{ view: RunView; serverError?: string }> {
+  if (client) {
+    try {
+      return { view: await describeRun(client, store, runId) };
+    } catch (err) {
+      if (err instanceof UserError) throw err;
+      unreachable = firstLine(err);
+    }
+  }
+  return { view: await describeRun(undefined, store, runId), serverError: unreachable };
+}
+
+const firstLine = (err: unknown) => (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
+
+/** A worker on the embedded server keeps it up: a killed server comes back on its ports and the worker reconnects. */
+export function superviseEmbeddedServer(): () => void {
+  return superviseDevServer((start) => process.stderr.write(`sciflow: the embedded Temporal server had died; restarted it ${describeAddress(start)}\n`));
+}
+
+/**
  * On the embedded default one command does everything: host a worker in this process for the
  * run's duration. Against a cluster, the cluster's workers do the work.
  */
@@ -38,8 +85,10 @@ export async function hostWorkerIfEmbedded(session: Session): Promise<{ stop(): 
   if (!session.target.embedded) return undefined;
   const worker: Worker = await createWorker(session.target);
   const running = worker.run();
+  const stopSupervising = superviseEmbeddedServer();
   return {
     async stop() {
+      stopSupervising();
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;
     },

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { WorkflowNotFoundError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
-import { defaultPayloadConverter } from '@temporalio/common';
+import { WorkflowExecutionAlreadyStartedError, defaultPayloadConverter } from '@temporalio/common';
 import { UserError } from '../lib/engine/errors.ts';
 import { taskQueueName } from '../lib/engine/pipeline.ts';
-import type { Json, RunManifest, RunOptions, RunStatus, StageRecord } from '../lib/engine/types.ts';
+import type { Json, RunManifest, RunOptions, RunRequest, RunStatus, StageRecord } from '../lib/engine/types.ts';
 import { RunStore, assertSafeSegment } from '../lib/store/run-store.ts';
 import type { HeartbeatDetails } from '../activities/checkpoint.ts';
 
@@ -37,22 +37,50 @@ export function newRunId(pipeline: string): string {
   return `${pipeline}-${stamp}-${randomBytes(3).toString('hex')}`;
 }
 
-export async function submitRun(
-  client: Client,
-  args: { pipeline: string; config: { [key: string]: Json }; storeRoot: string; runId?: string; options?: RunOptions; source?: string },
-): Promise<string> {
-  const runId = args.runId ?? newRunId(args.pipeline);
+/** A run id as a user gave it: a safe folder name in the run store, or a UserError (bad input). */
+export function checkRunId(runId: string): string {
   try {
     assertSafeSegment('run id', runId);
   } catch (err) {
     throw new UserError(`runId: ${(err as Error).message}; a run id cannot point outside the run store`);
   }
-  await client.workflow.start(WORKFLOW_TYPE, {
-    taskQueue: taskQueueName('cpu'),
-    workflowId: runId,
-    args: [{ pipeline: args.pipeline, config: args.config, storeRoot: args.storeRoot, options: args.options ?? {}, source: args.source }],
-  });
   return runId;
+}
+
+/**
+ * Start a run. A run id names one result for good: a new submission under an id that already has
+ * a manifest in the store, or a workflow in Temporal, is refused (UserError) and the existing run is
+ * left untouched. Only `resume: true` (`sciflow resume`) executes an existing id again.
+ */
+export async function submitRun(
+  client: Client,
+  args: { pipeline: string; config: { [key: string]: Json }; storeRoot: string; runId?: string; options?: RunOptions; source?: string; resume?: boolean },
+): Promise<string> {
+  const runId = checkRunId(args.runId ?? newRunId(args.pipeline));
+  const store = new RunStore(args.storeRoot);
+  if (!args.resume) {
+    const existing = await store.readManifest(runId);
+    if (existing) throw runIdTaken(runId, `it is a ${existing.status} run in ${store.runDir(runId)}`);
+  }
+  const request: RunRequest = { pipeline: args.pipeline, config: args.config, storeRoot: args.storeRoot, options: args.options ?? {}, source: args.source, ...(args.resume && { resume: true }) };
+  try {
+    await client.workflow.start(WORKFLOW_TYPE, {
+      taskQueue: taskQueueName('cpu'),
+      workflowId: runId,
+      workflowIdReusePolicy: args.resume ? 'ALLOW_DUPLICATE' : 'REJECT_DUPLICATE',
+      args: [request],
+    });
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) {
+      throw runIdTaken(runId, args.resume ? 'it is still running' : 'Temporal already has a workflow with this id');
+    }
+    throw err;
+  }
+  return runId;
+}
+
+function runIdTaken(runId: string, why: string): UserError {
+  return new UserError(`--run-id ${runId}: this run id is taken (${why}); a run is never overwritten — choose another id, or \`sciflow resume ${runId}\` to re-execute it`);
 }
 
 const TEMPORAL_TO_RUN: Record<string, RunStatus> = {
@@ -89,8 +117,9 @@ export async function observeRun(client: Client | undefined, store: RunStore, ru
   if (!manifest && !tStatus) throw new UserError(`run ${runId} not found in ${store.root} nor in Temporal`);
   let status: RunView['status'] = manifest?.status ?? 'unknown';
   const fromTemporal = tStatus ? TEMPORAL_TO_RUN[tStatus] : undefined;
-  // A terminated or timed-out workflow could not write its final status; trust Temporal then.
-  if (fromTemporal && (status === 'running' || status === 'unknown' || fromTemporal === 'terminated' || fromTemporal === 'timed_out')) {
+  // A terminated or timed-out workflow could not write its final status; trust Temporal then. And a
+  // run is finished only when its workflow is: the manifest says `completed` before the report is written.
+  if (fromTemporal && (status === 'running' || status === 'unknown' || fromTemporal === 'terminated' || fromTemporal === 'timed_out' || fromTemporal === 'running')) {
     status = fromTemporal;
   }
   const view: RunView = {

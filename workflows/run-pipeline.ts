@@ -29,19 +29,25 @@ import type {
 
 export const manifestQuery = defineQuery<RunManifest>('manifest');
 
+// No maximumAttempts anywhere: lost workers and timeouts retry without limit; each activity ends
+// its own code errors after a few attempts (activities/supervised.ts). Every activity heartbeats,
+// so a dead worker is noticed within its heartbeat timeout.
+const INFRASTRUCTURE_RETRY = { maximumInterval: '5 seconds', nonRetryableErrorTypes: ['UserError'] };
+
 const engine = proxyActivities<typeof engineActivities>({
   startToCloseTimeout: '2 minutes',
-  retry: { maximumAttempts: 10, nonRetryableErrorTypes: ['UserError'] },
+  heartbeatTimeout: '10 seconds',
+  retry: INFRASTRUCTURE_RETRY,
 });
 
-const report = proxyActivities<typeof reportActivities>({ startToCloseTimeout: '5 minutes', retry: { maximumAttempts: 2 } });
+const report = proxyActivities<typeof reportActivities>({ startToCloseTimeout: '5 minutes', heartbeatTimeout: '30 seconds', retry: INFRASTRUCTURE_RETRY });
 
 type StageFn = (invocation: unknown) => Promise<StageResult>;
 
 export async function runPipeline(request: RunRequest): Promise<RunManifest> {
   const workflowId = workflowInfo().workflowId;
   const runId = runIdFromWorkflowId(workflowId);
-  const { plan, manifest } = await engine.planRun({ ...request, runId, workflowId });
+  const { plan, manifest } = await engine.planRun({ ...request, runId, workflowId, executionId: workflowInfo().runId });
   setHandler(manifestQuery, () => manifest);
   const options = request.options ?? {};
   const records = new Map(manifest.stages.map((s) => [s.name, s]));
@@ -69,9 +75,9 @@ export async function runPipeline(request: RunRequest): Promise<RunManifest> {
       startToCloseTimeout: stage.startToCloseTimeoutMs,
       heartbeatTimeout: stage.heartbeatTimeoutMs,
       retry: {
-        maximumAttempts: stage.retry.maximumAttempts,
         initialInterval: stage.retry.initialIntervalMs,
         backoffCoefficient: stage.retry.backoffCoefficient,
+        maximumInterval: stage.retry.maximumIntervalMs,
         nonRetryableErrorTypes: ['UserError'],
       },
     } as Parameters<typeof proxyActivities>[0]) as ActivityInterfaceFor<Record<string, StageFn>>;
@@ -87,6 +93,7 @@ export async function runPipeline(request: RunRequest): Promise<RunManifest> {
       branches: stage.fanOut?.values.length ?? 1,
       cacheKey: prepared.cacheKey,
       checkpointMs: stage.checkpointMs,
+      maxAttempts: stage.retry.maximumAttempts,
       inputs,
     });
     return { result, cached: false, cacheKey: prepared.cacheKey };

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { UserError } from '../../lib/engine/errors.ts';
-import { openResultsDatabase, query, VIEWS } from '../../lib/query/index.ts';
+import { openResultsDatabase, query, VIEWS, type SkippedFile } from '../../lib/query/index.ts';
 import { RunStore } from '../../lib/store/run-store.ts';
 import { globalOptions } from '../main.ts';
 import { formatTable, printJson } from '../output.ts';
@@ -16,6 +16,11 @@ function toCsv(columns: string[], rows: Record<string, unknown>[]): string {
   return [columns.join(','), ...rows.map((r) => columns.map((c) => cell(r[c])).join(','))].join('\n') + '\n';
 }
 
+/** One stderr line per damaged file a command left out, so damage never disappears silently. */
+export function reportSkipped(files: SkippedFile[]): void {
+  for (const { path, reason } of files) process.stderr.write(`sciflow: skipped ${path}: ${reason}\n`);
+}
+
 export function registerResultCommands(program: Command): void {
   program
     .command('query <sql>')
@@ -24,6 +29,7 @@ export function registerResultCommands(program: Command): void {
     .action(async (sql: string, flags: { csv?: boolean }, cmd: Command) => {
       const g = globalOptions(cmd);
       const db = await openResultsDatabase(new RunStore(g.store));
+      reportSkipped(db.skipped);
       try {
         let result;
         try {
@@ -50,28 +56,29 @@ export function registerResultCommands(program: Command): void {
       const store = new RunStore(g.store);
       const manifest = await store.readManifest(runId);
       if (!manifest) throw new UserError(`run ${runId} not found in ${store.root}`);
+      const artifacts = manifest.stages.flatMap((stage) =>
+        (stage.outputs?.branches ?? []).flatMap((outputs, branch) =>
+          Object.entries(outputs).map(([name, ref]) => ({ base: `${stage.name}${stage.branches > 1 ? `-b${branch}` : ''}-${name}`, ref })),
+        ),
+      );
+      // Refuse a missing or corrupt artifact (one line naming it) before anything is written.
+      for (const { ref } of artifacts) await store.get(ref);
       const out = resolve(flags.out ?? `${runId}-export`);
       await mkdir(out, { recursive: true });
-      await copyFile(join(store.runDir(runId), 'manifest.json'), join(out, 'manifest.json'));
+      await copyFile(store.manifestPath(runId), join(out, 'manifest.json'));
       const instance = await DuckDBInstance.create(':memory:');
       const duck = await instance.connect();
       const written: string[] = [];
       try {
-        for (const stage of manifest.stages) {
-          for (const [branch, outputs] of (stage.outputs?.branches ?? []).entries()) {
-            for (const [name, ref] of Object.entries(outputs)) {
-              await store.get(ref); // refuses a corrupt artifact before anything is exported
-              const base = `${stage.name}${stage.branches > 1 ? `-b${branch}` : ''}-${name}`;
-              const target = join(out, `${base}.${flags.format}`);
-              const source = store.resolveUri(ref.uri).replace(/'/g, "''");
-              if (flags.format === 'parquet') await copyFile(store.resolveUri(ref.uri), target);
-              else {
-                const format = flags.format === 'csv' ? "FORMAT CSV, HEADER" : 'FORMAT JSON, ARRAY true';
-                await duck.run(`COPY (SELECT * FROM read_parquet('${source}')) TO '${target.replace(/'/g, "''")}' (${format})`);
-              }
-              written.push(target);
-            }
+        for (const { base, ref } of artifacts) {
+          const target = join(out, `${base}.${flags.format}`);
+          const source = store.resolveUri(ref.uri).replace(/'/g, "''");
+          if (flags.format === 'parquet') await copyFile(store.resolveUri(ref.uri), target);
+          else {
+            const format = flags.format === 'csv' ? "FORMAT CSV, HEADER" : 'FORMAT JSON, ARRAY true';
+            await duck.run(`COPY (SELECT * FROM read_parquet('${source}')) TO '${target.replace(/'/g, "''")}' (${format})`);
           }
+          written.push(target);
         }
       } finally {
         duck.closeSync();

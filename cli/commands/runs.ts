@@ -5,12 +5,13 @@ import type { RunOptions } from '../../lib/engine/types.ts';
 import { tableRows } from '../../lib/store/parquet.ts';
 import { writeRunReport } from '../../lib/report/from-manifest.ts';
 import { writePngs } from '../../lib/report/index.ts';
-import { RunStore } from '../../lib/store/run-store.ts';
+import { ArtifactError, RunStore } from '../../lib/store/run-store.ts';
+import { reportSkipped } from './results.ts';
 import { getPipeline, listPipelines } from '../../pipelines/index.ts';
-import { cancelRun, describeRun, submitRun, temporalStatus, workersPolling, type RunView } from '../../temporal/runs.ts';
+import { cancelRun, submitRun, temporalStatus, workersPolling, type RunView } from '../../temporal/runs.ts';
 import { globalOptions } from '../main.ts';
 import { formatDuration, formatTable, printJson } from '../output.ts';
-import { followRun, hostWorkerIfEmbedded, withSession, type Session } from '../session.ts';
+import { connectIfReachable, describeRunOrManifest, followRun, hostWorkerIfEmbedded, withSession, type Session } from '../session.ts';
 
 const RESULT_TABLES = ['posterior', 'evidence', 'comparison'];
 
@@ -41,7 +42,7 @@ function withSubmitOptions(cmd: Command): Command {
 async function prepare(pipelineName: string, flags: SubmitFlags) {
   const pipeline = getPipeline(pipelineName);
   const loaded = await loadConfig(pipeline, flags.config, flags.set ?? []);
-  const known = new Set(pipeline.stages(loaded.config as never, []).map((s) => s.name));
+  const known = new Set(pipeline.stages(loaded.config as never, loaded.inputs).map((s) => s.name));
   for (const stage of flags.rerun ?? []) {
     if (!known.has(stage)) throw new UserError(`--rerun ${stage}: pipeline ${pipeline.name} has no such stage (stages: ${[...known].join(', ')})`);
   }
@@ -124,13 +125,19 @@ export function registerRunCommands(program: Command): void {
       const store = new RunStore(g.store);
       const id = runId ?? (await store.listRuns()).at(-1)?.runId;
       if (!id) throw new UserError(`no runs in ${store.root}`);
-      await withSession(g.store, async (session) => {
-        const view = await describeRun(session.client, store, id);
-        printView(view, g.json);
-        if (view.status === 'running' && !g.json && (await workersPolling(session.client)) === 0) {
+      // Looking never starts a server: with Temporal down or unreachable the manifest answers, and says so.
+      const { client, unreachable } = await connectIfReachable();
+      try {
+        const { view, serverError } = await describeRunOrManifest(client, store, id, unreachable);
+        if (g.json) return printJson(serverError ? { ...view, server: 'unreachable', serverError } : view);
+        printView(view, false);
+        if (serverError) process.stdout.write(`  Temporal unreachable (${serverError}): status from the run store's manifest\n`);
+        else if (view.status === 'running' && client && (await workersPolling(client)) === 0) {
           process.stdout.write('  no worker has polled for 90 s: the run is alive in Temporal and waiting; start one with `sciflow worker` and it continues\n');
         }
-      });
+      } finally {
+        await client?.connection.close();
+      }
     });
 
   program
@@ -139,7 +146,7 @@ export function registerRunCommands(program: Command): void {
     .action(async (_flags: unknown, cmd: Command) => {
       const g = globalOptions(cmd);
       const store = new RunStore(g.store);
-      const manifests = await store.listRuns();
+      const { manifests, damaged } = await store.scanRuns();
       const rows = manifests.map((m) => ({
         runId: m.runId,
         pipeline: m.pipeline,
@@ -148,7 +155,9 @@ export function registerRunCommands(program: Command): void {
         stages: m.stages.length,
         cached: m.stages.filter((s) => s.cached).length,
       }));
-      if (g.json) printJson(rows);
+      reportSkipped(damaged);
+      // JSON stays one array of runs: a damaged run is a row with status 'damaged', its manifest and why.
+      if (g.json) printJson([...rows, ...damaged.map((d) => ({ runId: d.runId, status: 'damaged', manifest: d.path, error: d.reason }))]);
       else process.stdout.write(formatTable(rows) + '\n');
     });
 
@@ -194,6 +203,7 @@ export function registerRunCommands(program: Command): void {
             storeRoot: session.store.root,
             runId,
             source: loaded.source,
+            resume: true,
           });
           if (!g.json) process.stderr.write(`resumed ${runId}\n`);
         }
@@ -216,6 +226,11 @@ export function registerRunCommands(program: Command): void {
         summary: s.summary ?? [],
         artifacts: (s.outputs?.branches ?? []).flatMap((b, i) => Object.entries(b).map(([name, ref]) => ({ name, branch: i, ...ref }))),
       }));
+      // Every artifact listed must still be what the run recorded: a damaged one is named, not printed.
+      for (const a of stages.flatMap((s) => s.artifacts)) {
+        const damage = await store.damage(a);
+        if (damage) throw new ArtifactError(`artifact ${a.uri} is ${damage}`);
+      }
       // The science tables (posterior summaries, evidences, comparisons), not the raw samples.
       const finalTables = [];
       for (const s of stages) {

@@ -1,12 +1,16 @@
+import { spawn } from 'node:child_process';
 import type { Command } from 'commander';
 import { UserError } from '../../lib/engine/errors.ts';
 import { connectClient, resolveTarget } from '../../temporal/connection.ts';
-import { devServerStatus, ensureDevServer, stopDevServer } from '../../temporal/dev-server.ts';
+import { describeAddress, devServerStatus, ensureDevServer, stopDevServer } from '../../temporal/dev-server.ts';
+import { superviseEmbeddedServer } from '../session.ts';
 import { temporalStatus } from '../../temporal/runs.ts';
 import { createWorker } from '../../temporal/worker.ts';
 import { RunStore } from '../../lib/store/run-store.ts';
 import { globalOptions } from '../main.ts';
 import { printJson } from '../output.ts';
+
+const CLUSTER_SCRIPT = new URL('../../scripts/cluster.sh', import.meta.url).pathname;
 
 export function registerServerCommands(program: Command): void {
   const server = program.command('server').description('the embedded Temporal dev server (used when TEMPORAL_ADDRESS is unset)');
@@ -16,9 +20,10 @@ export function registerServerCommands(program: Command): void {
 
   server.command('start').action(async (_f: unknown, cmd: Command) => {
     refuseWhenClustered();
-    const { info, started } = await ensureDevServer();
-    if (globalOptions(cmd).json) printJson({ ...info, started });
-    else process.stdout.write(`${started ? 'started' : 'already running'}: ${info.address} (UI ${info.uiUrl}, database ${info.dbFile})\n`);
+    const start = await ensureDevServer();
+    const { info, started } = start;
+    if (globalOptions(cmd).json) printJson({ ...info, started, sameAddress: start.sameAddress });
+    else process.stdout.write(`${started ? `started ${describeAddress(start)}` : `already running: ${info.address}`} (UI ${info.uiUrl}, database ${info.dbFile})\n`);
   });
 
   server.command('stop').action(async (_f: unknown, cmd: Command) => {
@@ -38,6 +43,16 @@ export function registerServerCommands(program: Command): void {
   });
 
   program
+    .command('cluster <action> [service]')
+    .description('a real Temporal cluster on this machine (scripts/cluster.sh): up | down | status | kill SERVICE | start SERVICE | restart-postgres')
+    .action(async (action: string, service: string | undefined) => {
+      const actions = ['up', 'down', 'status', 'kill', 'start', 'restart-postgres'];
+      if (!actions.includes(action)) throw new UserError(`cluster ${action}: expected one of ${actions.join(', ')}`);
+      const child = spawn('bash', [CLUSTER_SCRIPT, action, ...(service ? [service] : [])], { stdio: 'inherit' });
+      process.exitCode = await new Promise<number>((done) => child.on('close', (code) => done(code ?? 1)));
+    });
+
+  program
     .command('worker')
     .description('run a worker: cpu queue = workflows + all activities; gpu queue = activities routed to accelerators')
     .option('--queue <name>', 'task queue: cpu or gpu', 'cpu')
@@ -48,6 +63,7 @@ export function registerServerCommands(program: Command): void {
       const target = await resolveTarget();
       const worker = await createWorker(target, { queue: flags.queue, concurrency: flags.concurrency });
       process.stderr.write(`worker on ${target.address} queue ${flags.queue} (concurrency ${flags.concurrency})\n`);
+      const stopSupervising = target.embedded ? superviseEmbeddedServer() : () => undefined;
       if (flags.run) {
         const client = await connectClient(target);
         const store = new RunStore(globalOptions(cmd).store);
@@ -61,5 +77,6 @@ export function registerServerCommands(program: Command): void {
       } else {
         await worker.run();
       }
+      stopSupervising();
     });
 }

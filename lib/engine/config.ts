@@ -1,15 +1,19 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { LineCounter, isMap, isSeq, parse as parseYaml, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { UserError } from './errors.ts';
+import { resolveInputFiles } from './inputs.ts';
 import type { PipelineDefinition } from './pipeline.ts';
-import type { Json } from './types.ts';
+import { issueSiblings } from './schema-rules.ts';
+import type { InputFile, Json } from './types.ts';
 
 /** A validated config with where it came from, so later errors can still point at a line. */
 export interface LoadedConfig {
   config: { [key: string]: Json };
   source: string;
+  /** The data files the run would read now, hashed and checked by the pipeline. */
+  inputs: InputFile[];
 }
 
 interface RawConfig {
@@ -23,8 +27,9 @@ interface RawConfig {
 
 /**
  * Load a YAML or JSON config (JSON is YAML), apply `--set key.path=value` overrides, validate it
- * with the pipeline's strict zod schema and check that every data file it names exists.
- * Every failure is a `UserError` with one line: `file:line: key.path: what was expected`.
+ * with the pipeline's strict zod schema (cross-field rules included), then hash the data files it
+ * names and check them with the pipeline's readers. Every failure is a `UserError` with one line:
+ * `file:line: key.path: what was expected` (or the data file's own `path:line: column: …`).
  */
 export async function loadConfig(
   pipeline: PipelineDefinition,
@@ -45,11 +50,8 @@ export async function loadConfig(
   const result = pipeline.schema.safeParse(raw.value);
   if (!result.success) throw new UserError(describeIssue(raw, pipeline.schema, result.error.issues[0]!));
   const config = resolveRelativePaths(result.data as Record<string, Json>, raw.source);
-  for (const ref of (await pipeline.dataFiles?.(config)) ?? []) {
-    const found = await stat(ref.path).then((s) => s.isFile(), () => false);
-    if (!found) throw new UserError(`${where(raw, ref.key.split('.'))}: ${ref.key}: data file not found: ${ref.path}`);
-  }
-  return { config: config as { [key: string]: Json }, source: raw.source };
+  const inputs = await resolveInputFiles(pipeline, config, (key) => where(raw, key.split('.')));
+  return { config: config as { [key: string]: Json }, source: raw.source, inputs };
 }
 
 /** The `pipeline:` key of a config file, for commands that take only the file. */
@@ -72,25 +74,50 @@ async function readConfigFile(file: string): Promise<RawConfig> {
     const line = e.linePos?.[0]?.line ?? lines.linePos(e.pos[0]).line;
     throw new UserError(`${file}:${line}: syntax error: ${e.message.split('\n')[0]}`);
   }
-  const value = doc.toJS() ?? {};
+  const value = expandAliases(doc, file) ?? {};
   if (typeof value !== 'object' || Array.isArray(value)) {
     throw new UserError(`${file}:1: the config must be a mapping of keys to values`);
   }
-  return { value, source: resolve(file), doc, lines, overridden: new Set() };
+  return { value: value as Record<string, unknown>, source: resolve(file), doc, lines, overridden: new Set() };
 }
+
+/** The document as plain values; yaml refuses alias bombs ("billion laughs") while expanding them. */
+function expandAliases(doc: Document, file: string): unknown {
+  try {
+    return doc.toJS();
+  } catch (err) {
+    throw new UserError(`${file}: cannot expand the YAML: ${(err as Error).message.split('\n')[0]}`);
+  }
+}
+
+/** Segments that would reach an object's prototype instead of a config key. */
+const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 function applyOverride(raw: RawConfig, assignment: string): void {
   const eq = assignment.indexOf('=');
   if (eq <= 0) throw new UserError(`--set ${assignment}: expected key.path=value`);
   const key = assignment.slice(0, eq).trim();
   const path = key.split('.');
+  if (path.includes('')) throw new UserError(`--set ${key}: empty key in the path (write a.b=value)`);
+  const reserved = path.find((part) => PROTOTYPE_KEYS.has(part));
+  if (reserved) throw new UserError(`--set ${key}: "${reserved}" cannot be a config key`);
+  const value = parseOverrideValue(key, assignment.slice(eq + 1));
   let target = raw.value as Record<string, unknown>;
   for (const part of path.slice(0, -1)) {
-    if (typeof target[part] !== 'object' || target[part] === null) target[part] = {};
+    if (!Object.hasOwn(target, part) || typeof target[part] !== 'object' || target[part] === null) target[part] = {};
     target = target[part] as Record<string, unknown>;
   }
-  target[path.at(-1)!] = parseYaml(assignment.slice(eq + 1));
+  target[path.at(-1)!] = value;
   raw.overridden.add(key);
+}
+
+/** A `--set` value parses as YAML (`3`, `true`, `[a, b]`, `{x: 1}`); a syntax error is bad input. */
+function parseOverrideValue(key: string, text: string): unknown {
+  try {
+    return parseYaml(text);
+  } catch (err) {
+    throw new UserError(`--set ${key}: cannot parse ${JSON.stringify(text)}: ${(err as Error).message.split('\n')[0]!.replace(/:$/, '')}`);
+  }
 }
 
 function describeIssue(raw: RawConfig, schema: z.ZodType, issue: z.core.$ZodIssue): string {
@@ -101,7 +128,21 @@ function describeIssue(raw: RawConfig, schema: z.ZodType, issue: z.core.$ZodIssu
     return `${where(raw, key)}: ${key.join('.')}: unknown key${allowed ? ` (expected one of: ${allowed.join(', ')})` : ''}`;
   }
   const key = path.join('.') || '(root)';
-  return `${where(raw, path)}: ${key}: ${issue.message.replace(/^Invalid input: /, '')}`;
+  return `${where(raw, blamedPath(raw, path, issueSiblings(issue)))}: ${key}: ${issue.message.replace(/^Invalid input: /, '')}`;
+}
+
+/**
+ * The key to point at for an issue: its own, unless it compares keys (burnIn below steps) and
+ * only a sibling was set by the user — a default cannot be blamed on a line.
+ */
+function blamedPath(raw: RawConfig, path: string[], siblings: string[]): string[] {
+  const candidates = [path, ...siblings.map((s) => [...path.slice(0, -1), s])];
+  return candidates.find((p) => wasSet(raw, p)) ?? path;
+}
+
+/** Whether the user set a key (or a parent of it) in the file or with `--set`. */
+function wasSet(raw: RawConfig, path: string[]): boolean {
+  return setOn(raw, path) !== undefined || Boolean(raw.doc && findKeyNode(raw.doc, path));
 }
 
 /** The keys an object schema accepts at `path`, looking through defaults and optionals. */
@@ -122,16 +163,41 @@ function objectKeysAt(schema: z.ZodType, path: string[]): string[] | undefined {
 
 /** `file:line` of a key path, `--set key` for command-line values, or the nearest parent's line. */
 function where(raw: RawConfig, path: string[]): string {
-  for (let n = path.length; n > 0; n--) {
-    const key = path.slice(0, n).join('.');
-    if (raw.overridden.has(key)) return `--set ${key}`;
-  }
+  const set = setOn(raw, path);
+  if (set) return `--set ${set}`;
+  const node = raw.doc && findKeyNode(raw.doc, path);
+  if (node?.range && raw.lines) return `${raw.source}:${raw.lines.linePos(node.range[0]).line}`;
+  const creator = setBelow(raw, path);
+  if (creator) return `--set ${creator}`;
   if (!raw.doc || !raw.lines) return raw.source;
-  for (let n = path.length; n >= 0; n--) {
-    const node = findKeyNode(raw.doc, path.slice(0, n));
-    if (node?.range) return `${raw.source}:${raw.lines.linePos(node.range[0]).line}`;
+  for (let n = path.length - 1; n >= 0; n--) {
+    const parent = findKeyNode(raw.doc, path.slice(0, n));
+    if (parent?.range) return `${raw.source}:${raw.lines.linePos(parent.range[0]).line}`;
   }
   return `${raw.source}:1`;
+}
+
+/** The `--set` key that gave `path` its value: the key itself or a parent (`--set truth={…}`). */
+function setOn(raw: RawConfig, path: string[]): string | undefined {
+  for (let n = path.length; n > 0; n--) {
+    const key = path.slice(0, n).join('.');
+    if (raw.overridden.has(key)) return key;
+  }
+  return undefined;
+}
+
+/**
+ * A `--set` below a parent of `path` that the file does not have, so the assignment created it:
+ * `--set truth.omgea=1` makes `truth` (and leaves `truth.omega` missing).
+ */
+function setBelow(raw: RawConfig, path: string[]): string | undefined {
+  for (let n = path.length; n > 0; n--) {
+    const parent = path.slice(0, n);
+    if (raw.doc && findKeyNode(raw.doc, parent)) return undefined;
+    const child = [...raw.overridden].find((key) => key.startsWith(`${parent.join('.')}.`));
+    if (child) return child;
+  }
+  return undefined;
 }
 
 function findKeyNode(doc: Document, path: string[]): { range?: [number, number, number] | null } | undefined {

@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { Prior } from '../nn/posterior-sampler.ts';
 import type { PipelineFigureHook } from '../report/from-manifest.ts';
 import type { Rng } from '../random.ts';
+import type { GuideOptions, SurrogateValues } from '../sampling/nested/index.ts';
 import { hashJson } from '../store/hash.ts';
 import type { InputFile, Json, RetryPlan, RunPlan, StagePlan } from './types.ts';
 
@@ -38,6 +39,12 @@ export interface PipelineDefinition<Schema extends z.ZodType = z.ZodType> {
   schema: Schema;
   /** Files the run reads; hashed into the plan so new data means new cache keys. */
   dataFiles?(config: z.infer<Schema>): Promise<DataFileRef[]> | DataFileRef[];
+  /**
+   * Parse and validate the data files (`inputs`: those `dataFiles` named, found and hashed) with
+   * the pipeline's own readers; throw a UserError `path:line: column: what is wrong`. Runs when a
+   * run is planned (the CLI and planRun), so a bad file is refused before any stage runs.
+   */
+  checkData?(config: z.infer<Schema>, inputs: InputFile[]): Promise<void> | void;
   stages(config: z.infer<Schema>, inputs: InputFile[]): StageDefinition[];
   /**
    * Simulators by name, used by the `simulate` activity; `load` reads an upstream stage's table
@@ -94,9 +101,20 @@ export interface InferenceProblem {
   logLikelihood(batch: number[][]): number[] | Promise<number[]>;
   /** True parameter values when the data were simulated. */
   truth?: number[];
+  /**
+   * A cheap surrogate of `logLikelihood` (an emulator, a network ensemble) with its error model:
+   * nested-sampling stages then run slice chains on it and let one exact call per chain decide
+   * (surrogate-guided exact sampling, lib/sampling/nested/proposals/guided.ts). `margin` should
+   * cover the surrogate's worst underestimate of ln L; `spread` per point widens it there.
+   */
+  guide?: InferenceGuide;
 }
 
-export const DEFAULT_RETRY: RetryPlan = { maximumAttempts: 5, initialIntervalMs: 1000, backoffCoefficient: 2 };
+export interface InferenceGuide extends GuideOptions {
+  logLikelihood(batch: number[][]): SurrogateValues | Promise<SurrogateValues>;
+}
+
+export const DEFAULT_RETRY: RetryPlan = { maximumAttempts: 5, initialIntervalMs: 1000, backoffCoefficient: 2, maximumIntervalMs: 5_000 };
 
 export function taskQueueName(queue: string): string {
   return `${process.env.SCIFLOW_TASK_QUEUE_PREFIX ?? 'sciflow'}-${queue}`;
@@ -120,7 +138,8 @@ export function buildPlan(
     codeVersion: `${packageVersion}/${pipeline.name}@${pipeline.version}/${s.codeVersion ?? '1'}`,
     taskQueue: taskQueueName(s.queue ?? 'cpu'),
     startToCloseTimeoutMs: s.timeoutMs ?? 60 * 60 * 1000,
-    heartbeatTimeoutMs: s.heartbeatTimeoutMs ?? 60 * 1000,
+    // Every activity heartbeats at least once a second (activities/supervised.ts): a dead worker is noticed within this.
+    heartbeatTimeoutMs: s.heartbeatTimeoutMs ?? 30 * 1000,
     retry: { ...DEFAULT_RETRY, ...s.retry },
     ...(s.fanOut && { fanOut: { concurrency: 4, ...s.fanOut } }),
     ...(s.checkpointMs && { checkpointMs: s.checkpointMs }),

@@ -20,9 +20,12 @@ export interface StageOutputs {
 }
 
 export interface RetryPlan {
+  /** Attempts for errors thrown by the stage's code; infrastructure failures retry without limit. */
   maximumAttempts: number;
   initialIntervalMs: number;
   backoffCoefficient: number;
+  /** Longest wait between attempts, so a run continues soon after a lost worker is replaced. */
+  maximumIntervalMs: number;
 }
 
 export interface StagePlan {
@@ -72,6 +75,8 @@ export interface RunRequest {
   options?: RunOptions;
   /** Where the config came from, for messages. */
   source?: string;
+  /** Execute an existing run id again (`sciflow resume`); without it an existing run is never replaced. */
+  resume?: boolean;
 }
 
 export interface StageInvocation {
@@ -86,6 +91,8 @@ export interface StageInvocation {
   branches: number;
   cacheKey: string;
   checkpointMs?: number;
+  /** Attempts for errors thrown by the stage's code (lost workers and timeouts retry without limit). */
+  maxAttempts?: number;
   inputs: Record<string, StageOutputs>;
 }
 
@@ -130,6 +137,8 @@ export interface RunManifest {
   finishedAt?: string;
   /** How many times this run id was executed (1 + resumes). */
   executions: number;
+  /** Temporal's run id of the execution that wrote this manifest. */
+  executionId?: string;
   config: { [key: string]: Json };
   configHash: string;
   codeVersion: string;

@@ -9,18 +9,27 @@ import type { RunStore } from '../store/run-store.ts';
  * SQL over every run in a store, with DuckDB. Tables built from the manifests:
  *   runs(run_id, workflow_id, pipeline, status, created_at, finished_at, executions, seed, config_hash, code_version, config, error)
  *   stages(run_id, stage, activity, status, cached, branches, cached_branches, started_at, finished_at, duration_ms, error)
- *   artifacts(run_id, stage, branch, name, uri, path, sha256, rows, bytes)
+ *   artifacts(run_id, stage, branch, name, uri, path, sha256, rows, bytes, verified)
+ *     — verified: the file exists and matches its recorded sha256; only verified files are read below
  *   metrics(run_id, pipeline, created_at, stage, branch, parameter, metric, value)
  *     — every numeric value of a stage summary (parameter NULL; e.g. logZ, minBhattacharyya) and
  *       every row of `comparison` artifacts (parameter, metric such as 'bhattacharyya', value)
  * and views over the Parquet artifacts themselves:
  *   samples   — every `posterior_samples` artifact, with run_id, stage, branch prepended
  *   posterior — every `posterior` summary table, likewise
+ * Damaged manifests and artifacts that fail verification are left out and listed in `skipped`.
  */
 export const VIEWS = ['runs', 'stages', 'artifacts', 'metrics', 'samples', 'posterior'] as const;
 
+/** A file the database leaves out, and why (a damaged manifest, a missing or corrupt artifact). */
+export interface SkippedFile {
+  path: string;
+  reason: string;
+}
+
 export interface ResultsDatabase {
   connection: DuckDBConnection;
+  skipped: SkippedFile[];
   close(): Promise<void>;
 }
 
@@ -34,7 +43,7 @@ const TYPES = {
     cached_branches: 'INTEGER', started_at: 'TIMESTAMP', finished_at: 'TIMESTAMP', duration_ms: 'DOUBLE', error: 'VARCHAR',
   },
   artifacts: {
-    run_id: 'VARCHAR', stage: 'VARCHAR', branch: 'INTEGER', name: 'VARCHAR', uri: 'VARCHAR', path: 'VARCHAR', sha256: 'VARCHAR', rows: 'BIGINT', bytes: 'BIGINT',
+    run_id: 'VARCHAR', stage: 'VARCHAR', branch: 'INTEGER', name: 'VARCHAR', uri: 'VARCHAR', path: 'VARCHAR', sha256: 'VARCHAR', rows: 'BIGINT', bytes: 'BIGINT', verified: 'BOOLEAN',
   },
   metrics: {
     run_id: 'VARCHAR', pipeline: 'VARCHAR', created_at: 'TIMESTAMP', stage: 'VARCHAR', branch: 'INTEGER', parameter: 'VARCHAR', metric: 'VARCHAR', value: 'DOUBLE',
@@ -42,6 +51,15 @@ const TYPES = {
 } as const;
 
 type Row = Record<string, Json>;
+
+/** The artifact's file, or null when its uri points outside the store (it is then never read). */
+function artifactPath(store: RunStore, uri: string): string | null {
+  try {
+    return store.resolveUri(uri);
+  } catch {
+    return null;
+  }
+}
 
 function manifestRows(store: RunStore, manifests: RunManifest[]) {
   const rows: Record<keyof typeof TYPES, Row[]> = { runs: [], stages: [], artifacts: [], metrics: [] };
@@ -60,7 +78,7 @@ function manifestRows(store: RunStore, manifests: RunManifest[]) {
       (s.outputs?.branches ?? []).forEach((outputs, branch) => {
         for (const [name, ref] of Object.entries(outputs)) {
           rows.artifacts.push({
-            run_id: m.runId, stage: s.name, branch, name, uri: ref.uri, path: store.resolveUri(ref.uri), sha256: ref.sha256, rows: ref.rows, bytes: ref.bytes,
+            run_id: m.runId, stage: s.name, branch, name, uri: ref.uri, path: artifactPath(store, ref.uri), sha256: ref.sha256, rows: ref.rows, bytes: ref.bytes, verified: null,
           });
         }
       });
@@ -76,15 +94,45 @@ function manifestRows(store: RunStore, manifests: RunManifest[]) {
   return rows;
 }
 
+const VERIFY_BATCH = 16;
+
+/**
+ * Check every artifact against its recorded sha256, a few files at a time, and set its row's
+ * `verified`; returns each damaged file once (cached stages share files between runs).
+ */
+async function verifyArtifacts(store: RunStore, artifacts: Row[]): Promise<SkippedFile[]> {
+  const key = (a: Row) => `${a.uri} ${a.sha256}`;
+  const unique = [...new Map(artifacts.map((a) => [key(a), a])).values()];
+  const damage = new Map<string, string | undefined>();
+  for (let i = 0; i < unique.length; i += VERIFY_BATCH) {
+    const batch = unique.slice(i, i + VERIFY_BATCH);
+    const found = await Promise.all(batch.map((a) => store.damage({ uri: String(a.uri), sha256: String(a.sha256) })));
+    batch.forEach((a, j) => damage.set(key(a), found[j]));
+  }
+  for (const a of artifacts) a.verified = damage.get(key(a)) === undefined;
+  return unique.flatMap((a) => {
+    const reason = damage.get(key(a));
+    return reason ? [{ path: String(a.path ?? a.uri), reason }] : [];
+  });
+}
+
 const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
+
+/** A DuckDB list literal of the verified files of one artifact name, each file once. */
+function verifiedFiles(artifacts: Row[], name: string): string | undefined {
+  const paths = new Set(artifacts.filter((a) => a.name === name && a.verified).map((a) => String(a.path)));
+  return paths.size ? `[${[...paths].map(sqlString).join(', ')}]` : undefined;
+}
 
 /** Open an in-memory DuckDB with the tables and views above over the store's current contents. */
 export async function openResultsDatabase(store: RunStore): Promise<ResultsDatabase> {
+  const { manifests, damaged } = await store.scanRuns();
+  const rows = manifestRows(store, manifests);
+  const skipped: SkippedFile[] = [...damaged.map(({ path, reason }) => ({ path, reason })), ...(await verifyArtifacts(store, rows.artifacts))];
   const instance = await DuckDBInstance.create(':memory:');
   const connection = await instance.connect();
   const scratch = await mkdtemp(join(tmpdir(), 'sciflow-query-'));
   try {
-    const rows = manifestRows(store, await store.listRuns());
     for (const [table, types] of Object.entries(TYPES)) {
       const file = join(scratch, `${table}.ndjson`);
       await writeFile(file, (rows[table as keyof typeof TYPES].map((r) => JSON.stringify(r)).join('\n') || '') + '\n');
@@ -92,29 +140,30 @@ export async function openResultsDatabase(store: RunStore): Promise<ResultsDatab
       await connection.run(`CREATE TABLE ${table} AS SELECT * FROM read_json(${sqlString(file)}, format = 'newline_delimited', columns = ${columns})`);
     }
     // Comparison artifacts become metrics rows too: the BC, JSD, C2ST … of every compared pair.
-    const comparisons = rows.artifacts.filter((a) => a.name === 'comparison');
-    if (comparisons.length) {
+    const comparisons = verifiedFiles(rows.artifacts, 'comparison');
+    if (comparisons) {
       await connection.run(`INSERT INTO metrics
         SELECT a.run_id, r.pipeline, r.created_at, a.stage, a.branch, c.parameter, c.metric, c.value
-        FROM read_parquet([${comparisons.map((a) => sqlString(String(a.path))).join(', ')}], filename = true) c
-        JOIN artifacts a ON a.path = c.filename JOIN runs r ON r.run_id = a.run_id`);
+        FROM read_parquet(${comparisons}, filename = true) c
+        JOIN artifacts a ON a.path = c.filename AND a.verified JOIN runs r ON r.run_id = a.run_id`);
     }
     for (const [view, artifact] of [['samples', 'posterior_samples'], ['posterior', 'posterior']] as const) {
-      const files = rows.artifacts.filter((a) => a.name === artifact);
-      if (files.length === 0) {
+      const files = verifiedFiles(rows.artifacts, artifact);
+      if (!files) {
         await connection.run(`CREATE VIEW ${view} AS SELECT NULL::VARCHAR AS run_id, NULL::VARCHAR AS stage, NULL::INTEGER AS branch WHERE false`);
         continue;
       }
       await connection.run(`CREATE VIEW ${view} AS
         SELECT a.run_id, a.stage, a.branch, p.* EXCLUDE (filename)
-        FROM read_parquet([${files.map((a) => sqlString(String(a.path))).join(', ')}], union_by_name = true, filename = true) p
-        JOIN artifacts a ON a.path = p.filename`);
+        FROM read_parquet(${files}, union_by_name = true, filename = true) p
+        JOIN artifacts a ON a.path = p.filename AND a.verified`);
     }
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
   return {
     connection,
+    skipped,
     async close() {
       connection.closeSync();
       instance.closeSync();

@@ -1,6 +1,7 @@
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { readFile, readdir, rm, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Table } from 'apache-arrow';
+import { UserError } from '../engine/errors.ts';
 import type { ArtifactRef, RunManifest } from '../engine/types.ts';
 import { writeFileAtomic } from './atomic.ts';
 import { sha256 } from './hash.ts';
@@ -10,11 +11,44 @@ export class ArtifactError extends Error {
   override name = 'ArtifactError';
 }
 
+/**
+ * A manifest that cannot be read or parsed (truncated by a full disk, hand-edited, …). A user
+ * error: the run can be inspected or deleted; nothing else in the store is affected.
+ */
+export class DamagedManifestError extends UserError {
+  override name = 'DamagedManifestError';
+  /** e.g. `damaged manifest (Unexpected end of JSON input)` */
+  readonly reason: string;
+
+  constructor(
+    readonly runId: string,
+    readonly path: string,
+    cause: string,
+  ) {
+    const reason = `damaged manifest (${cause})`;
+    super(`${path}: ${reason}; the run's artifacts are untouched`);
+    this.reason = reason;
+  }
+}
+
+/** A run whose manifest could not be used, as listed by RunStore.scanRuns. */
+export type DamagedRun = Pick<DamagedManifestError, 'runId' | 'path' | 'reason'>;
+
+/** Why parsed JSON cannot be a run manifest (the fields listing and queries rely on), or undefined. */
+function manifestProblem(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'not a JSON object';
+  const m = value as Partial<RunManifest>;
+  if (typeof m.runId !== 'string' || typeof m.createdAt !== 'string' || !Array.isArray(m.stages)) return 'runId, createdAt or stages missing';
+  return undefined;
+}
+
 /** Run ids and artifact names become path segments: keep them to a safe alphabet. */
 const SAFE_SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
+const isSafeSegment = (value: string) => SAFE_SEGMENT.test(value) && !value.includes('..');
+
 export function assertSafeSegment(kind: string, value: string): void {
-  if (!SAFE_SEGMENT.test(value) || value.includes('..')) {
+  if (!isSafeSegment(value)) {
     throw new ArtifactError(`${kind} "${value}" must match ${SAFE_SEGMENT} (letters, digits, . _ -; no path separators)`);
   }
 }
@@ -78,27 +112,31 @@ export class RunStore {
 
   /** True when the artifact exists and its bytes hash to the recorded value. */
   async verify(ref: ArtifactRef): Promise<boolean> {
-    try {
-      await this.readVerified(ref);
-      return true;
-    } catch {
-      return false;
-    }
+    return (await this.damage(ref)) === undefined;
+  }
+
+  /** Why an artifact cannot be used as recorded ('missing …', 'corrupt: …'), or undefined when it is intact. */
+  async damage(ref: Pick<ArtifactRef, 'uri' | 'sha256'>): Promise<string | undefined> {
+    const read = await this.readChecked(ref);
+    return 'damage' in read ? read.damage : undefined;
   }
 
   private async readVerified(ref: ArtifactRef): Promise<Uint8Array> {
-    const path = this.resolveUri(ref.uri);
+    const read = await this.readChecked(ref);
+    if ('damage' in read) throw new ArtifactError(`artifact ${ref.uri} is ${read.damage}`);
+    return read.bytes;
+  }
+
+  private async readChecked(ref: Pick<ArtifactRef, 'uri' | 'sha256'>): Promise<{ bytes: Uint8Array } | { damage: string }> {
     let bytes: Uint8Array;
     try {
-      bytes = await readFile(path);
-    } catch {
-      throw new ArtifactError(`artifact ${ref.uri} is missing from the run store ${this.root}`);
+      bytes = await readFile(this.resolveUri(ref.uri));
+    } catch (err) {
+      return { damage: err instanceof ArtifactError ? `outside the run store ${this.root}` : `missing from the run store ${this.root}` };
     }
     const actual = sha256(bytes);
-    if (actual !== ref.sha256) {
-      throw new ArtifactError(`artifact ${ref.uri} is corrupt: sha256 ${actual.slice(0, 12)}… ≠ recorded ${ref.sha256.slice(0, 12)}…`);
-    }
-    return bytes;
+    if (actual !== ref.sha256) return { damage: `corrupt: sha256 ${actual.slice(0, 12)}… ≠ recorded ${ref.sha256.slice(0, 12)}…` };
+    return { bytes };
   }
 
   /** A JSON document (checkpoint state, model weights) as a one-row Parquet table. */
@@ -111,36 +149,64 @@ export class RunStore {
     return JSON.parse(String(table.getChild('json')!.get(0))) as T;
   }
 
+  manifestPath(runId: string): string {
+    return join(this.runDir(runId), 'manifest.json');
+  }
+
+  /** A run's manifest; undefined when there is no such run; a DamagedManifestError when it cannot be read or parsed. */
   async readManifest(runId: string): Promise<RunManifest | undefined> {
+    const path = this.manifestPath(runId);
+    let value: unknown;
     try {
-      return JSON.parse(await readFile(join(this.runDir(runId), 'manifest.json'), 'utf8')) as RunManifest;
+      value = JSON.parse(await readFile(path, 'utf8'));
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw err;
+      // ENOTDIR: a plain file at the store root is not a run.
+      if (['ENOENT', 'ENOTDIR'].includes((err as NodeJS.ErrnoException).code ?? '')) return undefined;
+      throw new DamagedManifestError(runId, path, (err as Error).message);
     }
+    const problem = manifestProblem(value);
+    if (problem) throw new DamagedManifestError(runId, path, problem);
+    return value as RunManifest;
   }
 
   /** Atomic manifest write that never replaces a newer revision with an older one. */
   async writeManifest(manifest: RunManifest): Promise<void> {
-    const current = await this.readManifest(manifest.runId);
+    const current = await this.readManifest(manifest.runId).catch((err) => {
+      // A damaged manifest has no revision worth keeping: the workflow's good copy replaces it.
+      if (err instanceof DamagedManifestError) return undefined;
+      throw err;
+    });
     if (current && current.revision > manifest.revision) return;
-    await writeFileAtomic(join(this.runDir(manifest.runId), 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+    await writeFileAtomic(this.manifestPath(manifest.runId), JSON.stringify(manifest, null, 2) + '\n');
   }
 
-  async listRuns(): Promise<RunManifest[]> {
+  /** Every run with a usable manifest, oldest first, and every run whose manifest is damaged. */
+  async scanRuns(): Promise<{ manifests: RunManifest[]; damaged: DamagedRun[] }> {
     let entries: string[];
     try {
       entries = await readdir(this.root);
     } catch {
-      return [];
+      return { manifests: [], damaged: [] };
     }
     const manifests: RunManifest[] = [];
-    for (const entry of entries) {
-      if (!SAFE_SEGMENT.test(entry)) continue;
-      const manifest = await this.readManifest(entry).catch(() => undefined);
-      if (manifest) manifests.push(manifest);
+    const damaged: DamagedRun[] = [];
+    // Other names (.cache, .checkpoints, a stray `old..copy`) are not runs.
+    for (const entry of entries.filter(isSafeSegment).sort()) {
+      try {
+        const manifest = await this.readManifest(entry);
+        if (manifest) manifests.push(manifest);
+      } catch (err) {
+        if (!(err instanceof DamagedManifestError)) throw err;
+        damaged.push({ runId: err.runId, path: err.path, reason: err.reason });
+      }
     }
-    return manifests.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+    manifests.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+    return { manifests, damaged };
+  }
+
+  /** The runs with a usable manifest, oldest first (scanRuns also reports the damaged ones). */
+  async listRuns(): Promise<RunManifest[]> {
+    return (await this.scanRuns()).manifests;
   }
 
   private indexPath(kind: 'cache' | 'checkpoints', key: string): string {
@@ -158,6 +224,10 @@ export class RunStore {
 
   async writeIndex(kind: 'cache' | 'checkpoints', key: string, value: unknown): Promise<void> {
     await writeFileAtomic(this.indexPath(kind, key), JSON.stringify(value));
+  }
+
+  async removeIndex(kind: 'cache' | 'checkpoints', key: string): Promise<void> {
+    await rm(this.indexPath(kind, key), { force: true });
   }
 
   async exists(uri: string): Promise<boolean> {

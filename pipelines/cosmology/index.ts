@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import type { PipelineDefinition, StageDefinition } from '../../lib/engine/pipeline.ts';
 import { ACTIVATIONS } from '../../lib/nn/mlp.ts';
+import { crossFieldIssue } from '../../lib/engine/schema-rules.ts';
 import type { InputFile } from '../../lib/engine/types.ts';
 import { DATA_DIR, DATA_FILES, loadCosmologyData, type CosmologyData } from './data.ts';
 import { cosmologyLogLikelihood } from './likelihood.ts';
@@ -14,7 +15,7 @@ import { MODELS, MODEL_NAMES, priorTransform, type ModelName } from './models.ts
  * learned likelihood (`neuralLikelihood`, mode ns-learned) → compare the two posteriors → one
  * Bayes-factor table over the exact-likelihood evidences. The engine writes the run report.
  */
-const calls = z.number().int().min(100);
+const calls = z.number().int().min(100).max(1_000_000);
 const learnedSchema = z
   .object({
     /**
@@ -28,7 +29,7 @@ const learnedSchema = z
       .strict()
       .default({ lcdm: 3000, wcdm: 4500, cpl: 12000, oklcdm: 4500 }),
     /** Retry a rejected training after this many more true calls. */
-    retrainAfter: z.number().int().min(50).default(1500),
+    retrainAfter: z.number().int().min(50).max(1_000_000).default(1500),
     /** Most recent true evaluations trained on (those near the current likelihood contour). */
     trainingWindow: calls.default(3000),
     /** Nats below the sampler's contour where training targets are clipped (lib/nn/learned-likelihood.ts). */
@@ -38,8 +39,8 @@ const learnedSchema = z
      * it; see lib/nn/learned-likelihood.ts) below which the network takes over.
      */
     acceptTolerance: z.number().positive().default(0.05),
-    auditEvery: z.number().int().min(10).default(500),
-    auditSize: z.number().int().min(1).default(25),
+    auditEvery: z.number().int().min(10).max(1_000_000).default(500),
+    auditSize: z.number().int().min(1).max(10_000).default(25),
     /**
      * Mean audit error above which the true likelihood takes over again. At 0.1 an accepted wCDM
      * network drifted while the contour rose and cost ln Z 0.1 (measured); at 0.05 it fell back and
@@ -52,13 +53,17 @@ const learnedSchema = z
      */
     hiddenUnits: z.array(z.number().int().min(1)).min(1).default([32, 32, 32]),
     activation: z.enum(ACTIVATIONS).default('tanh'),
-    epochs: z.number().int().min(1).default(300),
+    epochs: z.number().int().min(1).max(10_000).default(300),
     patience: z.number().int().min(1).default(30),
     batchSize: z.number().int().min(1).default(128),
     /** Initial Adam learning rate, annealed by a cosine schedule to 1e-5. */
     learningRate: z.number().positive().default(0.01),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    // An audit re-evaluates auditSize of the last auditEvery network answers: it cannot take more.
+    if (c.auditSize > c.auditEvery) crossFieldIssue(ctx, 'auditSize', `must be at most auditEvery (${c.auditEvery})`, ['auditEvery']);
+  });
 
 const schema = z
   .object({
@@ -84,7 +89,7 @@ const schema = z
     commonRandomNumbers: z.boolean().default(true),
     /** Also run the classifier two-sample test in the exact-vs-learned comparisons (slower). */
     c2st: z.boolean().default(false),
-    checkpointSeconds: z.number().positive().default(5),
+    checkpointSeconds: z.number().positive().max(3600).default(5),
   })
   .strict();
 
@@ -102,6 +107,7 @@ export const cosmology: PipelineDefinition<typeof schema> = {
   version: '1',
   schema,
   dataFiles: (c) => Object.entries(DATA_FILES).map(([key, file]) => ({ key: `dataDir (${key})`, path: join(c.dataDir ?? DATA_DIR, file) })),
+  checkData: (c) => void loadCosmologyData(c.dataDir ?? DATA_DIR),
   stages: (c, inputs) => c.models.flatMap((m) => modelStages(c, m, inputs)).concat(bayesFactorStage(c)),
   problems: {
     cosmology: async (p) => {

@@ -3,7 +3,8 @@ import { tableFromColumns, numberColumn } from '../../lib/store/parquet.ts';
 import type { PipelineDefinition, StageDefinition } from '../../lib/engine/pipeline.ts';
 import type { InputFile } from '../../lib/engine/types.ts';
 import { newestMatch } from '../../lib/engine/glob.ts';
-import { readObservationsCsv } from './data.ts';
+import { crossFieldIssue } from '../../lib/engine/schema-rules.ts';
+import { MIN_OBSERVATIONS, readObservationsCsv } from './data.ts';
 import { PARAM_NAMES, PRIOR_BOX, integrate, logLikelihood } from './oscillator.ts';
 
 /**
@@ -16,8 +17,9 @@ import { PARAM_NAMES, PRIOR_BOX, integrate, logLikelihood } from './oscillator.t
 const schema = z
   .object({
     seed: z.number().int().nonnegative().default(42),
-    observations: z.number().int().min(10).max(100_000).default(100),
-    duration: z.number().positive().default(10),
+    observations: z.number().int().min(MIN_OBSERVATIONS).max(100_000).default(100),
+    /** Observation window [s]; RK4 resolves it with `substeps` steps. */
+    duration: z.number().positive().max(1000).default(10),
     noise: z.number().positive().default(0.05),
     truth: z
       .object({ omega: z.number().positive(), gamma: z.number().nonnegative(), amplitude: z.number().positive() })
@@ -33,20 +35,26 @@ const schema = z
     steps: z.number().int().min(2).max(1_000_000).default(2000),
     burnIn: z.number().int().nonnegative().default(400),
     /** Each run starts in a small ball around the best of this many prior draws. */
-    initDraws: z.number().int().min(1).default(300),
+    initDraws: z.number().int().min(1).max(100_000).default(300),
     substeps: z.number().int().min(10).max(1_000_000).default(5000),
     concurrency: z.number().int().min(1).max(64).default(2),
     /** Also run nested sampling with a learned likelihood (tfjs network) and compare it with the exact one. */
     learnedLikelihood: z.boolean().default(false),
     /** True-likelihood calls before the network is first trained (learned-likelihood stage). */
-    warmupCalls: z.number().int().min(100).default(2000),
+    warmupCalls: z.number().int().min(100).max(1_000_000).default(2000),
     /** Live points of the nested-sampling stage. */
     nlive: z.number().int().min(10).max(100_000).default(400),
-    checkpointSeconds: z.number().positive().default(2),
+    checkpointSeconds: z.number().positive().max(3600).default(2),
+    /** Heartbeat timeout of the long stages: how soon a lost worker's stage is retried on another. */
+    heartbeatSeconds: z.number().min(1).max(600).default(10),
     /** The run fails (non-retryably) when any parameter's R̂ exceeds this. */
     maxRhat: z.number().min(1).default(1.1),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    // Burn-in at or past the last step leaves no samples: the summary would fail after every chain ran.
+    if (c.burnIn >= c.steps) crossFieldIssue(ctx, 'burnIn', `must be less than steps (${c.steps})`, ['steps']);
+  });
 
 export type DemoConfig = z.infer<typeof schema>;
 
@@ -59,6 +67,9 @@ export const demo: PipelineDefinition<typeof schema> = {
     if (!c.dataGlob) return [];
     const path = newestMatch(c.dataGlob);
     return [{ key: 'dataGlob', path: path ?? c.dataGlob }];
+  },
+  checkData: async (_c, inputs) => {
+    for (const file of inputs) await readObservationsCsv(file.path);
   },
   stages: (c, inputs): StageDefinition[] => [
     ...baseStages(c, inputs),
@@ -121,7 +132,7 @@ function baseStages(c: DemoConfig, inputs: InputFile[]): StageDefinition[] {
         truth: c.dataGlob ? null : c.truth,
       },
       fanOut: { param: 'chain', values: Array.from({ length: c.chains }, (_, i) => i), concurrency: c.concurrency },
-      heartbeatTimeoutMs: 10_000,
+      heartbeatTimeoutMs: c.heartbeatSeconds * 1000,
       checkpointMs: c.checkpointSeconds * 1000,
     },
     {
@@ -130,7 +141,7 @@ function baseStages(c: DemoConfig, inputs: InputFile[]): StageDefinition[] {
       activity: 'nestedSampling',
       dependsOn: ['data'],
       params: { problem: 'oscillator', noise: c.noise, substeps: c.substeps, nlive: c.nlive, truth: c.dataGlob ? null : c.truth },
-      heartbeatTimeoutMs: 10_000,
+      heartbeatTimeoutMs: c.heartbeatSeconds * 1000,
       checkpointMs: c.checkpointSeconds * 1000,
     },
     {

@@ -30,9 +30,9 @@ const schema = z
     source: sourceSchema.default(sourceSchema.parse(DEFAULT_SOURCE)),
     torque: torqueSchema.default(torqueSchema.parse({})),
     /** Relative variability levels σ of the torque amplitude, A(t) = Ā (1 + σ ξ(t)). */
-    variability: z.array(z.number().nonnegative()).min(1).default([0, 0.003, 0.01, 0.03]),
+    variability: z.array(z.number().nonnegative()).min(1).max(100).default([0, 0.003, 0.01, 0.03]),
     /** OU realisations (injections) per variability level. */
-    seeds: z.number().int().min(1).default(2),
+    seeds: z.number().int().min(1).max(1000).default(2),
     /**
      * Add a noise realisation to each injection. Off by default: zero-noise injections isolate
      * the systematic bias (with noise the median scatters by ~1σ on its own).
@@ -41,12 +41,12 @@ const schema = z
     /** Prior box: injection ± this many Fisher σ (seven-parameter template) per parameter. */
     priorHalfWidth: z.number().positive().default(10),
     /** Live points per recovery. */
-    nlive: z.number().int().min(50).default(200),
+    nlive: z.number().int().min(50).max(100_000).default(200),
     /** Fine-grid points per data bin for the injection's phase quadrature. */
-    refinement: z.number().int().min(2).default(20),
+    refinement: z.number().int().min(2).max(1000).default(20),
     /** Recoveries run at once (each is one nested-sampling stage branch). */
-    concurrency: z.number().int().min(1).default(2),
-    checkpointSeconds: z.number().positive().default(5),
+    concurrency: z.number().int().min(1).max(64).default(2),
+    checkpointSeconds: z.number().positive().max(3600).default(5),
   })
   .strict();
 

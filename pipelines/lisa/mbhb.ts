@@ -27,22 +27,22 @@ const schema = z
      */
     priorHalfWidth: z.number().positive().default(10),
     /** Live points of the reference nested-sampling run. */
-    nlive: z.number().int().min(50).default(1000),
+    nlive: z.number().int().min(50).max(100_000).default(1000),
     snl: z
       .object({
-        rounds: z.number().int().min(1).default(4),
+        rounds: z.number().int().min(1).max(100).default(4),
         /**
          * Simulations per round: the call budget is rounds × this. 4 × 125 = 500 ≈ 1.8 % of the
          * ~28k calls of the 1000-live-point reference; 3 × 100 gave min BC 0.95–0.97 (seed-dependent).
          */
-        simulationsPerRound: z.number().int().min(20).default(125),
-        posteriorSamples: z.number().int().min(100).default(4000),
+        simulationsPerRound: z.number().int().min(20).max(100_000).default(125),
+        posteriorSamples: z.number().int().min(100).max(1_000_000).default(4000),
       })
       .strict()
       .default({ rounds: 4, simulationsPerRound: 125, posteriorSamples: 4000 }),
     /** Also run the classifier two-sample test in the comparison. */
     c2st: z.boolean().default(true),
-    checkpointSeconds: z.number().positive().default(5),
+    checkpointSeconds: z.number().positive().max(3600).default(5),
   })
   .strict();
 

@@ -27,7 +27,7 @@ export const sourceSchema = z
     /** Injected coalescence phase, rad (t_c is the reference epoch, 0). */
     phase: z.number().default(1),
     /** Years of inspiral before coalescence in the data: sets the lowest frequency. */
-    observationYears: z.number().positive().default(1),
+    observationYears: z.number().positive().max(100).default(1),
     /** Log-spaced frequency bins between that frequency and the ISCO. */
     frequencyBins: z.number().int().min(16).max(100_000).default(256),
     /** Mission duration setting the galactic confusion noise (Robson et al. 2019, Table 1). */

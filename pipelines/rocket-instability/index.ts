@@ -3,11 +3,12 @@ import { z } from 'zod';
 import { UserError } from '../../lib/engine/errors.ts';
 import { matchingFiles } from '../../lib/engine/glob.ts';
 import type { PipelineDefinition, StageDefinition } from '../../lib/engine/pipeline.ts';
+import { crossFieldIssue } from '../../lib/engine/schema-rules.ts';
 import type { InputFile, Json } from '../../lib/engine/types.ts';
 import { DEFAULT_THRESHOLD } from './constants.ts';
-import { SENSOR_SET_NAMES, type SensorSet } from './features.ts';
+import { SENSOR_SET_NAMES, WINDOW_MS, type SensorSet } from './features.ts';
 import { rocketFigures } from './report.ts';
-import { TASKS } from './stages.ts';
+import { readRunFile, TASKS } from './stages.ts';
 
 /**
  * The `rocket-instability` pipeline: forecast the 1T dynamic-pressure amplitude of a LOX/H2
@@ -33,9 +34,9 @@ const networkSchema = z
   .object({
     hiddenUnits: z.array(z.number().int().min(1)).min(1).default([64, 64]),
     /** Members of each deep ensemble (preset: 5 / 5). */
-    ensembleSize: z.number().int().min(2).optional(),
+    ensembleSize: z.number().int().min(2).max(32).optional(),
     /** Training epochs per member, early-stopped on the validation runs (preset: 60 / 150). */
-    epochs: z.number().int().min(1).optional(),
+    epochs: z.number().int().min(1).max(10_000).optional(),
     batchSize: z.number().int().min(1).default(256),
     learningRate: z.number().positive().default(3e-3),
     patience: z.number().int().min(1).default(15),
@@ -55,15 +56,18 @@ const warningSchema = z
     /** Alarm when the forecast probability of exceeding `threshold` reaches this … */
     probability: z.number().min(0).max(1).default(0.2),
     /** … at this many consecutive forecast origins (stride apart). */
-    persistence: z.number().int().min(1).default(3),
+    persistence: z.number().int().min(1).max(1000).default(3),
     /** A hit is an alarm between minLeadMs and maxLeadMs before the threshold crossing. */
     minLeadMs: z.number().nonnegative().default(300),
     /** An alarm longer than this before the crossing counts as an early (false) alarm. */
-    maxLeadMs: z.number().positive().default(2000),
+    maxLeadMs: z.number().positive().max(600_000).default(2000),
   })
-  .strict();
+  .strict()
+  .superRefine((w, ctx) => {
+    if (w.minLeadMs >= w.maxLeadMs) crossFieldIssue(ctx, 'minLeadMs', `must be less than maxLeadMs (${w.maxLeadMs})`, ['maxLeadMs']);
+  });
 
-const schema = z
+const fields = z
   .object({
     seed: z.number().int().nonnegative().default(42),
     /** `demo`: 40 simulated runs, a few minutes on 2 cores; `full`: 100 runs and longer training (the bench). */
@@ -85,7 +89,7 @@ const schema = z
     /** Forecast horizon [ms]. */
     horizonMs: z.number().int().min(10).max(5000).default(500),
     /** Spacing of forecast origins [ms]. */
-    strideMs: z.number().int().min(1).default(20),
+    strideMs: z.number().int().min(1).max(10_000).default(20),
     /** Instability threshold on the 1T envelope [bar]. */
     threshold: z.number().positive().default(DEFAULT_THRESHOLD),
     /** Shares of the (stable and unstable) runs held out for testing and for early stopping + recalibration. */
@@ -100,12 +104,28 @@ const schema = z
     /** The dynamic-pressure sensor dies (reads 0) at this fraction of every held-out run. */
     failureAt: z.number().min(0).max(1).default(0.5),
     /** Held-out origins for integrated gradients, and the points of its path integral. */
-    attributionRows: z.number().int().min(1).default(200),
-    integrationSteps: z.number().int().min(2).default(32),
+    attributionRows: z.number().int().min(1).max(100_000).default(200),
+    integrationSteps: z.number().int().min(2).max(10_000).default(32),
     /** Fan-out branches run at once. */
     concurrency: z.number().int().min(1).max(64).default(2),
   })
   .strict();
+
+const schema = fields.superRefine(checkModeAndSplits);
+
+/** Rules between keys, checked when the config is loaded rather than after the runs are simulated. */
+function checkModeAndSplits(c: z.infer<typeof fields>, ctx: z.RefinementCtx): void {
+  if (c.mode === 'forecast' && !c.runFile) crossFieldIssue(ctx, 'runFile', 'required when mode=forecast', ['mode']);
+  if (c.mode === 'generate' && !c.dataDir) crossFieldIssue(ctx, 'dataDir', 'required when mode=generate (the folder to write the test runs into)', ['mode']);
+  // Both held-out shares come out of the same runs: together they must leave some for training.
+  if (c.testFraction + c.validationFraction >= 1) {
+    crossFieldIssue(ctx, 'validationFraction', `testFraction + validationFraction must be below 1 (they are ${c.testFraction} + ${c.validationFraction})`, ['testFraction']);
+  }
+  // A simulated run needs the feature window plus the horizon before its end for one forecast origin.
+  if (!c.dataDir && WINDOW_MS + c.horizonMs >= c.runDuration * 1000) {
+    crossFieldIssue(ctx, 'horizonMs', `horizonMs + the ${WINDOW_MS} ms feature window must be shorter than runDuration (${c.runDuration} s)`, ['runDuration']);
+  }
+}
 
 export type RocketConfig = z.infer<typeof schema>;
 
@@ -137,11 +157,14 @@ export const rocketInstability: PipelineDefinition<typeof schema> = {
     }
     return files;
   },
+  checkData: async (_c, inputs) => {
+    for (const file of inputs) await readRunFile(file.path);
+  },
   stages: (c, inputs) => {
     if (c.mode === 'generate') return [generateStage(c)];
-    // Before planning (`sciflow run` checks the stage names) the inputs are not hashed yet.
+    // The run to forecast is one of the hashed inputs (dataFiles names it), never a training run.
     const runPath = c.mode === 'forecast' && c.runFile ? resolve(c.runFile) : undefined;
-    const runFile = runPath ? (inputs.find((f) => f.path === runPath) ?? { path: runPath, sha256: '', bytes: 0 }) : undefined;
+    const runFile = inputs.find((f) => f.path === runPath);
     const training = inputs.filter((f) => f.path !== runPath);
     const base = [runsStage(c, training), trainStage(c)];
     return c.mode === 'forecast' ? [...base, forecastStage(c, runFile!)] : [...base, evaluateStage(c)];

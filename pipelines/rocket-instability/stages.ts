@@ -51,14 +51,34 @@ export function simulateTestRun(seed: number, index: number, durationSeconds: nu
 
 export const runName = (index: number): string => `run-${String(index).padStart(3, '0')}`;
 
-async function readRunFile(path: string): Promise<Record<string, Float64Array>> {
+/**
+ * A test-run Parquet file's columns (RUN_COLUMNS), every value present and finite. Errors are
+ * UserErrors naming the file (and column and row), so a bad file is refused when the run is planned.
+ */
+export async function readRunFile(path: string): Promise<Record<string, Float64Array>> {
   const bytes = await readFile(path).catch(() => {
     throw new UserError(`test-run file not found: ${path}`);
   });
-  const table = parquetToTable(bytes);
+  let table: Table;
+  try {
+    table = parquetToTable(bytes);
+  } catch (err) {
+    throw new UserError(`${path}: not a readable Parquet file (${(err instanceof Error ? err.message : String(err)).split('\n')[0]})`);
+  }
   const missing = RUN_COLUMNS.filter((c) => !table.getChild(c));
   if (missing.length) throw new UserError(`${path}: missing columns ${missing.join(', ')} (a test run needs ${RUN_COLUMNS.join(', ')})`);
-  return Object.fromEntries(RUN_COLUMNS.map((c) => [c, numberColumn(table, c)]));
+  const series = Object.fromEntries(RUN_COLUMNS.map((c) => [c, numberColumn(table, c)]));
+  for (const c of RUN_COLUMNS) {
+    const row = table.getChild(c)!.nullCount > 0 ? firstNull(table, c) : series[c]!.findIndex((v) => !Number.isFinite(v));
+    if (row >= 0) throw new UserError(`${path}: ${c}: row ${row + 1}: not a finite number (${table.getChild(c)!.get(row)})`);
+  }
+  return series;
+}
+
+function firstNull(table: Table, column: string): number {
+  const values = table.getChild(column)!;
+  for (let i = 0; i < values.length; i++) if (!values.isValid(i)) return i;
+  return -1;
 }
 
 const featureOptions = (p: { [key: string]: Json }) => ({ horizonMs: Number(p.horizonMs), strideMs: Number(p.strideMs) });

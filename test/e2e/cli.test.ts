@@ -2,6 +2,10 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { sha256 } from '../../lib/store/hash.ts';
+import { tableRows } from '../../lib/store/parquet.ts';
+import { RunStore } from '../../lib/store/run-store.ts';
+import { closedForm } from '../../pipelines/demo/oscillator.ts';
 import { devServerStatus } from '../../temporal/dev-server.ts';
 import { sciflow } from '../support/cli.ts';
 import { startTestEnvironment, type TestEnvironment } from '../support/temporal.ts';
@@ -52,9 +56,70 @@ test('`sciflow run demo --json` on the embedded server: one command runs everyth
   for (const png of written.pngs) assert.deepEqual([...readFileSync(png).subarray(1, 4)], [0x50, 0x4e, 0x47]);
 });
 
+const TRUTH = { omega: 1.7, gamma: 0.15, amplitude: 1.2 };
+
+/**
+ * A demo observation file — `header`, `good` noise-free rows of the oscillator at TRUTH, then the
+ * `extra` lines — and a config next to it that reads it through `dataGlob`; returns the config.
+ */
+function writeCsv(name: string, good: number, extra: string[] = [], header = 't,y'): string {
+  const rows = Array.from({ length: good }, (_, i) => {
+    const t = (10 * (i + 1)) / good;
+    return `${t},${closedForm(TRUTH, t)}`;
+  });
+  writeFileSync(join(configs, name), [header, ...rows, ...extra].join('\n') + '\n');
+  return writeConfig(name.replace('.csv', '.yaml'), `dataGlob: ./${name}\n`);
+}
+
+/** Workflow ids Temporal knows, to show that bad input submitted nothing. */
+async function workflowIds(): Promise<Set<string>> {
+  const ids = new Set<string>();
+  for await (const w of env.client.workflow.list()) ids.add(w.workflowId);
+  return ids;
+}
+
+/** `fn` over `items`, at most `limit` at once (each case is a CLI process; most of its time is start-up). */
+async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < items.length; i = next++) results[i] = await fn(items[i]!);
+  };
+  await Promise.all(Array.from({ length: limit }, worker));
+  return results;
+}
+
 test('bad input: exit 2, one line naming the file, line and key, no stack, nothing written', async () => {
   const before = existsSync(env.storeRoot) ? readdirSync(env.storeRoot).length : 0;
-  const cases: [string[], RegExp][] = [
+  const submittedBefore = await workflowIds();
+  // Data files checked when the run is planned: every kind of bad CSV, through `run` and `submit`.
+  const badCsv: [string, RegExp][] = [
+    [writeCsv('header-only.csv', 0), /header-only\.csv:1: y: 0 observations; the fit needs at least 10/],
+    [writeCsv('text.csv', 9, ['12,abc']), /text\.csv:11: y: not a finite number: "abc"/],
+    [writeCsv('nan.csv', 9, ['12,NaN']), /nan\.csv:11: y: not a finite number: "NaN"/],
+    [writeCsv('short-row.csv', 9, ['12']), /short-row\.csv:11: y: missing value/],
+    [writeCsv('no-y.csv', 20, [], 't,x'), /no-y\.csv:1: y: missing column \(the header must name t and y; it has: t, x\)/],
+    [writeCsv('backwards.csv', 20, ['3,0.1']), /backwards\.csv:22: t: times must not decrease \(3 after 10\)/],
+  ];
+  // "Billion laughs": each anchor lists the previous one nine times (9⁷ strings once expanded).
+  const aliasBomb = ['a: &a [x, x, x, x, x, x, x, x, x]', ...'bcdefg'.split('').map((k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcdef'[i]}`).join(', ')}]`)].join('\n');
+  const storeFile = join(configs, 'not-a-folder');
+  writeFileSync(storeFile, 'x');
+  const cases: [string[], RegExp, NodeJS.ProcessEnv?][] = [
+    // First: it waits for the connection deadline (10 s) while the others run.
+    [['submit', 'demo'], /^sciflow: cannot reach Temporal at 127\.0\.0\.1:1: /, { ...env.env, TEMPORAL_ADDRESS: '127.0.0.1:1' }],
+    ...badCsv.flatMap(([config, expected]): [string[], RegExp][] => [[['run', 'demo', '-c', config], expected], [['submit', 'demo', '-c', config], expected]]),
+    [['run', 'demo', '-c', writeConfig('bomb.yaml', aliasBomb + '\n')], /bomb\.yaml: cannot expand the YAML: Excessive alias count/],
+    [['run', 'demo', '--set', 'seed=[1'], /--set seed: cannot parse "\[1": Flow sequence must end with a \]/],
+    [['status', '../../etc'], /runId: run id "\.\.\/\.\.\/etc" must match .*outside the run store/],
+    [['--store', storeFile, 'submit', 'demo'], /--store .*not-a-folder: not a directory/],
+    [['run', 'demo', '--set', 'initDraws=1e12'], /--set initDraws: initDraws: Too big: expected number to be <=100000/],
+    [['submit', 'demo', '--set', 'duration=1e300'], /--set duration: duration: Too big: expected number to be <=1000/],
+    [['run', 'demo', '-c', writeConfig('burnin.yaml', 'steps: 300\nburnIn: 300\n')], /burnin\.yaml:2: burnIn: must be less than steps \(300\)/],
+    // burnIn keeps its default (400): the rule points at the key the user did set.
+    [['run', 'demo', '--set', 'steps=100'], /--set steps: burnIn: must be less than steps \(100\)/],
+    [['run', 'demo', '--set', 'truth..omega=1'], /--set truth\.\.omega: empty key in the path/],
+    [['run', 'demo', '--set', '__proto__.polluted=1'], /--set __proto__\.polluted: "__proto__" cannot be a config key/],
     [['run', 'demo', '-c', writeConfig('unknown.yaml', 'seed: 1\nchians: 3\n')], /unknown\.yaml:2: chians: unknown key \(expected one of: seed, .*chains/],
     [['run', 'demo', '-c', writeConfig('type.yaml', 'seed: 1\ntruth:\n  omega: fast\n')], /type\.yaml:3: truth\.omega: expected number, received string/],
     [['run', 'demo', '-c', writeConfig('missing.yaml', 'dataGlob: ./nowhere/run-*.csv\n')], /missing\.yaml:1: dataGlob: data file not found: .*nowhere\/run-\*\.csv/],
@@ -64,24 +129,55 @@ test('bad input: exit 2, one line naming the file, line and key, no stack, nothi
     [['run', 'demo', '-c', join(configs, 'absent.yaml')], /absent\.yaml: cannot read config \(ENOENT\)/],
     [['validate', writeConfig('syntax.yaml', 'pipeline: demo\nseed: [1, 2\n')], /syntax\.yaml:\d+: syntax error/],
   ];
-  for (const [args, expected] of cases) {
-    const r = await sciflow(args, env.env);
+  const results = await mapLimited(cases, 3, ([args, , caseEnv]) => sciflow(args, caseEnv ?? env.env));
+  cases.forEach(([args, expected], i) => {
+    const r = results[i]!;
     assert.equal(r.code, 2, `${args.join(' ')} → ${r.code}: ${r.stderr}`);
     assert.match(r.stderr, expected);
     assert.equal(r.stderr.trim().split('\n').length, 1, `one line: ${r.stderr}`);
     assert.doesNotMatch(r.stderr, /\n\s+at /);
-  }
+  });
   const after = existsSync(env.storeRoot) ? readdirSync(env.storeRoot).length : 0;
   assert.equal(after, before, 'no run folder was created');
+  assert.deepEqual(await workflowIds(), submittedBefore, 'nothing was submitted');
   const ok = await sciflow(['validate', writeConfig('good.yaml', 'pipeline: demo\nchains: 3\n')], env.env);
   assert.equal(ok.code, 0, ok.stderr);
 });
 
-test('`sciflow server stop` stops the embedded server cleanly; the next command starts it again and old runs survive', async () => {
+test('a valid CSV through `dataGlob`: `sciflow run demo` plans the newest match with its hash and recovers the oscillator from it', async () => {
+  writeCsv('observed-001.csv', 40);
+  const csv = join(configs, 'observed-001.csv');
+  const config = writeConfig('observed.yaml', 'dataGlob: ./observed-*.csv\nsteps: 500\nburnIn: 150\nsubsteps: 300\nchains: 2\nnlive: 100\n');
+  const result = await sciflow(['run', 'demo', '-c', config, '--run-id', 'cli-csv', '--json'], env.env);
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(JSON.parse(result.stdout).status, 'completed');
+  const store = new RunStore(env.storeRoot);
+  const manifest = (await store.readManifest('cli-csv'))!;
+  const bytes = readFileSync(csv);
+  assert.deepEqual(manifest.inputs, [{ path: csv, sha256: sha256(bytes), bytes: bytes.length }]);
+  const stage = (name: string) => manifest.stages.find((s) => s.name === name)!.outputs!.branches[0]!;
+  assert.equal(stage('data').observations!.rows, 40, 'the data stage read the file');
+  // Noise-free data at TRUTH (writeCsv): the posterior means sit on it.
+  const posterior = Object.fromEntries(tableRows(await store.get(stage('summary').posterior!)).map((r) => [r.parameter, Number(r.mean)]));
+  for (const [name, tolerance] of [['omega', 0.02], ['gamma', 0.02], ['amplitude', 0.05]] as const) {
+    assert.ok(Math.abs(posterior[name]! - TRUTH[name]) < tolerance, `${name} ${posterior[name]} vs ${TRUTH[name]}`);
+  }
+});
+
+test('`sciflow server stop` stops the embedded server cleanly; `status` answers from the manifest without starting it; `server start` brings it back with its runs', async () => {
+  process.env.SCIFLOW_HOME = env.env.SCIFLOW_HOME;
+  const address = (await devServerStatus())!.address;
   const stopped = await sciflow(['server', 'stop', '--json'], env.env);
   assert.deepEqual(JSON.parse(stopped.stdout), { stopped: true });
-  process.env.SCIFLOW_HOME = env.env.SCIFLOW_HOME;
   assert.equal(await devServerStatus(), undefined);
+  const offline = await sciflow(['status', 'cli-run', '--json'], env.env);
+  assert.equal(offline.code, 0, offline.stderr);
+  const fromManifest = JSON.parse(offline.stdout);
+  assert.equal(fromManifest.status, 'completed');
+  assert.equal(fromManifest.server, 'unreachable');
+  assert.equal(await devServerStatus(), undefined, 'status did not start a server');
+  const started = JSON.parse((await sciflow(['server', 'start', '--json'], env.env)).stdout);
+  assert.equal(started.address, address, 'same address as before');
   const status = await sciflow(['status', 'cli-run', '--json'], env.env);
   assert.equal(status.code, 0, status.stderr);
   const view = JSON.parse(status.stdout);

@@ -1,9 +1,10 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RunStore } from '../../lib/store/run-store.ts';
 import { numberColumn } from '../../lib/store/parquet.ts';
+import type { ArtifactRef } from '../../lib/engine/types.ts';
 import { sciflow } from '../support/cli.ts';
 import { startTestEnvironment, type TestEnvironment } from '../support/temporal.ts';
 
@@ -86,4 +87,82 @@ test('sciflow export writes every artifact as CSV and JSON that match the stored
       assert.equal(typeof rows[0].mean, 'number');
     }
   }
+});
+
+/** Flip bytes in the middle of a file, as a bad disk sector or a careless edit would. */
+function flipBytes(path: string): void {
+  const bytes = readFileSync(path);
+  for (let i = bytes.length >> 1; i < (bytes.length >> 1) + 16; i++) bytes[i] = bytes[i]! ^ 0xff;
+  writeFileSync(path, bytes);
+}
+
+const stderrLines = (stderr: string) => stderr.trim().split('\n');
+
+test('a damaged store: a corrupt artifact and a truncated manifest are named on stderr and skipped, never break queries', async () => {
+  // A copy of the store (same run ids, so artifact URIs stay valid) keeps the runs above intact.
+  const root = join(env.dir, 'damaged-store');
+  for (const [from, to] of [['mixed', 'mixed'], ['unmixed', 'unmixed'], ['mixed', 'cut']]) cpSync(join(env.storeRoot, from), join(root, to), { recursive: true });
+  const store = new RunStore(root);
+  const good = [(await store.readManifest('mixed'))!, (await store.readManifest('unmixed'))!];
+  const output = (stage: string, name: string) => good[1]!.stages.find((s) => s.name === stage)!.outputs!.branches[0]![name]!;
+  const corrupt = [output('compare', 'comparison'), output('summary', 'posterior_samples')];
+  corrupt.forEach((ref) => flipBytes(store.resolveUri(ref.uri)));
+  const cutManifest = store.manifestPath('cut');
+  writeFileSync(cutManifest, readFileSync(cutManifest, 'utf8').slice(0, 200));
+  const cli = (...args: string[]) => sciflow(['--store', root, ...args], env.env);
+  const manifestLine = `sciflow: skipped ${cutManifest}: damaged manifest (`;
+  const artifactLine = (ref: ArtifactRef) => `sciflow: skipped ${store.resolveUri(ref.uri)}: corrupt: sha256 `;
+
+  // One query answers for runs and artifacts: every artifact listed, `verified` false for the two corrupt ones.
+  const counts = await cli('query', 'SELECT (SELECT count(*) FROM runs) AS runs, (SELECT count(*) FROM artifacts) AS artifacts, (SELECT list(uri ORDER BY uri) FROM artifacts WHERE NOT verified) AS unverified', '--json');
+  assert.equal(counts.code, 0, counts.stderr);
+  const refs = good.flatMap((m) => m.stages.flatMap((s) => (s.outputs?.branches ?? []).flatMap((b) => Object.entries(b).map(([name, ref]) => ({ run: m.runId, stage: s.name, name, ref })))));
+  const [found] = JSON.parse(counts.stdout) as { runs: string; artifacts: string; unverified: string[] }[];
+  assert.deepEqual([Number(found!.runs), Number(found!.artifacts), found!.unverified], [2, refs.length, corrupt.map((ref) => ref.uri).sort()]);
+  const skipped = stderrLines(counts.stderr);
+  assert.equal(skipped.length, 3, counts.stderr);
+  for (const line of [manifestLine, ...corrupt.map(artifactLine)]) assert.ok(skipped.some((l) => l.startsWith(line)), `${line}… in\n${counts.stderr}`);
+
+  const rows = async (sql: string) => {
+    const r = await cli('query', sql, '--json');
+    assert.equal(r.code, 0, r.stderr);
+    return JSON.parse(r.stdout) as Record<string, string | number>[];
+  };
+  // samples: every intact posterior_samples artifact, all its rows; the corrupt one left out.
+  const samples = await rows('SELECT run_id, stage, count(*) AS n FROM samples GROUP BY ALL ORDER BY ALL');
+  const expected = refs.filter((a) => a.name === 'posterior_samples' && !corrupt.includes(a.ref)).map((a) => [a.run, a.stage, a.ref.rows]);
+  assert.ok(expected.some(([run]) => run === 'unmixed'), "the unmixed run's intact samples stay");
+  assert.deepEqual(samples.map((x) => [x.run_id, x.stage, Number(x.n)]), expected.sort());
+  // metrics: the unmixed comparison rows are gone; its stage summaries (logZ) and the mixed comparison stay.
+  const mixedComparison = await store.get(good[0]!.stages.find((s) => s.name === 'compare')!.outputs!.branches[0]!.comparison!);
+  const bcRows = (mixedComparison.getChild('metric')!.toArray() as string[]).filter((m) => m === 'bhattacharyya').length;
+  assert.ok(bcRows > 0);
+  const metrics = await rows("SELECT metric, run_id, count(*) AS n FROM metrics WHERE metric IN ('bhattacharyya', 'logZ') GROUP BY ALL ORDER BY ALL");
+  assert.deepEqual(metrics.map((x) => [x.metric, x.run_id, Number(x.n)]), [['bhattacharyya', 'mixed', bcRows], ['logZ', 'mixed', 1], ['logZ', 'unmixed', 1]]);
+
+  const list = await cli('list');
+  assert.equal(list.code, 0, list.stderr);
+  assert.deepEqual(list.stdout.split('\n').filter((l) => /^(mixed|unmixed|cut)\b/.test(l)).map((l) => l.split(/\s+/)[0]), ['mixed', 'unmixed']);
+  assert.equal(stderrLines(list.stderr).length, 1, list.stderr);
+  assert.ok(list.stderr.startsWith(manifestLine), list.stderr);
+  const listJson = JSON.parse((await cli('list', '--json')).stdout) as { runId: string; status: string; manifest?: string }[];
+  assert.deepEqual(listJson.map((r) => [r.runId, r.status]), [['mixed', 'completed'], ['unmixed', 'completed'], ['cut', 'damaged']]);
+  assert.equal(listJson[2]!.manifest, cutManifest);
+
+  // Commands on the damaged run: exit 2, one line naming its manifest, no stack. Commands that
+  // need the corrupt artifact: exit 2, one line naming it, nothing exported. (Independent: run at once.)
+  const exportDir = join(env.dir, 'export-damaged');
+  const damagedManifest = /^sciflow: .*\/cut\/manifest\.json: damaged manifest \(.*JSON.*\); the run's artifacts are untouched\n$/;
+  const corruptArtifact = /^sciflow: artifact unmixed\/(compare|summary)\/\S+\.parquet is corrupt: sha256 \S+ ≠ recorded \S+\n$/;
+  const cases: [string[], RegExp][] = [
+    ...[['status', 'cut'], ['results', 'cut'], ['report', 'cut'], ['resume', 'cut'], ['export', 'cut', '--out', exportDir]].map((args): [string[], RegExp] => [args, damagedManifest]),
+    ...[['results', 'unmixed'], ['export', 'unmixed', '--out', exportDir]].map((args): [string[], RegExp] => [args, corruptArtifact]),
+  ];
+  const results = await Promise.all(cases.map(([args]) => cli(...args)));
+  results.forEach((r, i) => {
+    const [args, line] = cases[i]!;
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, line, args.join(' '));
+  });
+  assert.equal(existsSync(exportDir), false);
 });

@@ -6,12 +6,28 @@ import { loadConfig } from '../../lib/engine/config.ts';
 import type { RunManifest } from '../../lib/engine/types.ts';
 import { sha256 } from '../../lib/store/hash.ts';
 import { RunStore } from '../../lib/store/run-store.ts';
-import { getPipeline } from '../../pipelines/index.ts';
+import { z } from 'zod';
+import type { PipelineDefinition } from '../../lib/engine/pipeline.ts';
+import { getPipeline, registerPipeline } from '../../pipelines/index.ts';
 import { describeRun, submitRun, waitForRun } from '../../temporal/runs.ts';
 import { scheduledActivities, useTestEnvironment } from '../support/temporal.ts';
 
 const SMALL = ['observations=50', 'steps=500', 'burnIn=150', 'substeps=300', 'chains=3', 'nlive=100'];
 const STAGE_ACTIVITIES = ['simulate', 'mcmc', 'nestedSampling', 'comparePosteriors', 'summarizeChains'];
+
+/** A likelihood that ignores its parameters — what data with no information give nested sampling. */
+let flatCalls = 0;
+const flatSchema = z.object({ seed: z.number().default(1) }).strict();
+registerPipeline({
+  name: 'flat-likelihood',
+  description: 'nested sampling on a constant likelihood (test pipeline)',
+  version: '1',
+  schema: flatSchema,
+  stages: () => [{ name: 'nested', activity: 'nestedSampling', params: { problem: 'flat', nlive: 50 } }],
+  problems: {
+    flat: async () => ({ paramNames: ['a', 'b'], priorTransform: (u) => u, logLikelihood: (batch) => ((flatCalls += batch.length), batch.map(() => -3)) }),
+  },
+} as PipelineDefinition);
 
 const env = useTestEnvironment();
 
@@ -82,6 +98,18 @@ test('--rerun forces one stage; a corrupt cached artifact is a miss, never used'
   assert.equal(recomputed.sha256, dataRef.sha256, 'same config and seed give the same bytes');
 });
 
+test('a degenerate likelihood fails its run at once, never retried; a run beside it on the same worker completes', async () => {
+  const store = new RunStore(env().storeRoot);
+  await submitRun(env().client, { pipeline: 'flat-likelihood', config: { seed: 1 }, storeRoot: env().storeRoot, runId: 'flat' });
+  const beside = runDemo([...SMALL, 'seed=5'], 'beside-flat');
+  const flat = await waitForRun(env().client, store, 'flat');
+  assert.equal(flat.status, 'failed');
+  assert.match(flat.error ?? '', /stage nested failed: the log-likelihood is the same \(-3\) at all 50 initial live points/);
+  assert.deepEqual((await scheduledActivities(env().client, 'flat')).filter((a) => a === 'nestedSampling'), ['nestedSampling'], 'scheduled once: no retry');
+  assert.equal(flatCalls, 50, 'it stopped at the initial live points instead of spinning');
+  assert.equal((await beside).status, 'completed');
+});
+
 test('a stage failing non-retryably fails the run with its message; resume with an amended key reuses the earlier stages', async () => {
   // Runs started at random points and stopped after a few steps: R-hat far above the threshold,
   // a failure no retry can fix.
@@ -96,7 +124,12 @@ test('a stage failing non-retryably fails the run with its message; resume with 
   const store = new RunStore(env().storeRoot);
   const manifest = (await store.readManifest('will-fail')) as RunManifest;
   const { config } = await loadConfig(getPipeline('demo'), undefined, ['maxRhat=1000'], { config: manifest.config, source: 'manifest' });
-  await submitRun(env().client, { pipeline: 'demo', config, storeRoot: env().storeRoot, runId: 'will-fail' });
+  await assert.rejects(
+    submitRun(env().client, { pipeline: 'demo', config, storeRoot: env().storeRoot, runId: 'will-fail' }),
+    /--run-id will-fail: this run id is taken \(it is a failed run in .*\); a run is never overwritten/,
+    'a new submission under an existing run id is refused',
+  );
+  await submitRun(env().client, { pipeline: 'demo', config, storeRoot: env().storeRoot, runId: 'will-fail', resume: true });
   const resumed = await waitForRun(env().client, store, 'will-fail');
   assert.equal(resumed.status, 'completed');
   assert.deepEqual(resumed.stages.map((s) => s.cached), [true, true, true, false, false]);

@@ -1,14 +1,29 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { canonicalJson, hashJson } from '../../lib/store/hash.ts';
 import { numberColumn, tableFromColumns } from '../../lib/store/parquet.ts';
-import { RunStore } from '../../lib/store/run-store.ts';
+import { DamagedManifestError, RunStore } from '../../lib/store/run-store.ts';
+import { UserError } from '../../lib/engine/errors.ts';
 import type { RunManifest } from '../../lib/engine/types.ts';
 
 const fresh = () => new RunStore(mkdtempSync(join(tmpdir(), 'sciflow-store-')));
+
+const manifest = (runId: string, fields: Partial<RunManifest> = {}): RunManifest => ({
+  runId, workflowId: runId, pipeline: 'demo', status: 'running', createdAt: '', updatedAt: '', executions: 1, config: {}, configHash: '',
+  codeVersion: '', seed: 0, backend: {}, host: {}, inputs: [], stages: [], revision: 0, ...fields,
+});
+
+/** JSON.parse's message for a cut-off document ('Unexpected end of JSON input', 'Unterminated string in JSON …': it depends on the cut). */
+const PARSE_ERROR = /^damaged manifest \(.*JSON.*\)$/;
+
+/** Cut a written manifest in half, as a full disk or a killed copy would. */
+function truncateManifest(store: RunStore, runId: string): void {
+  const text = readFileSync(store.manifestPath(runId), 'utf8');
+  writeFileSync(store.manifestPath(runId), text.slice(0, text.length / 2));
+}
 
 test('put → get round-trips numbers, strings, timestamps and lists through Parquet with the recorded hash', async () => {
   const store = fresh();
@@ -33,6 +48,11 @@ test('a corrupt or missing artifact is refused, never read', async () => {
   await assert.rejects(store.get(ref), /is corrupt: sha256/);
   assert.equal(await store.verify(ref), false);
   await assert.rejects(store.get({ ...ref, uri: 'run1/s/none.parquet' }), /is missing/);
+  assert.match((await store.damage(ref))!, /^corrupt: sha256 [0-9a-f]{12}… ≠ recorded [0-9a-f]{12}…$/);
+  assert.match((await store.damage({ ...ref, uri: 'run1/s/none.parquet' }))!, /^missing from the run store/);
+  assert.match((await store.damage({ ...ref, uri: '../elsewhere.parquet' }))!, /^outside the run store/);
+  const intact = await store.put('run1', ['s', 'u'], tableFromColumns({ x: [3] }));
+  assert.equal(await store.damage(intact), undefined);
 });
 
 test('paths and run ids cannot leave the store', () => {
@@ -51,8 +71,45 @@ test('canonical JSON ignores key order, so equal configs have equal hashes', () 
 
 test('manifests never go back to an older revision', async () => {
   const store = fresh();
-  const base: RunManifest = { runId: 'r', workflowId: 'r', pipeline: 'demo', status: 'running', createdAt: '', updatedAt: '', executions: 1, config: {}, configHash: '', codeVersion: '', seed: 0, backend: {}, host: {}, inputs: [], stages: [], revision: 0 };
-  await store.writeManifest({ ...base, revision: 5 });
-  await store.writeManifest({ ...base, status: 'failed', revision: 4 });
+  await store.writeManifest(manifest('r', { revision: 5 }));
+  await store.writeManifest(manifest('r', { status: 'failed', revision: 4 }));
   assert.equal((await store.readManifest('r'))!.revision, 5);
+});
+
+test('a truncated or non-object manifest is a one-line user error naming the file; a missing one is no run', async () => {
+  const store = fresh();
+  await store.writeManifest(manifest('cut', { revision: 3 }));
+  truncateManifest(store, 'cut');
+  const error = await store.readManifest('cut').then(() => undefined, (err: unknown) => err);
+  assert.ok(error instanceof DamagedManifestError && error instanceof UserError);
+  assert.equal(error.message, `${store.manifestPath('cut')}: ${error.reason}; the run's artifacts are untouched`);
+  assert.deepEqual([error.runId, error.path], ['cut', store.manifestPath('cut')]);
+  assert.match(error.reason, PARSE_ERROR);
+  for (const [text, reason] of [['[1, 2]', 'not a JSON object'], ['null', 'not a JSON object'], ['{"runId": "odd"}', 'runId, createdAt or stages missing']]) {
+    mkdirSync(store.runDir('odd'), { recursive: true });
+    writeFileSync(store.manifestPath('odd'), text);
+    await assert.rejects(store.readManifest('odd'), { name: 'DamagedManifestError', reason: `damaged manifest (${reason})` });
+  }
+  assert.equal(await store.readManifest('absent'), undefined);
+  writeFileSync(join(store.root, 'notes.txt'), 'a plain file at the store root is not a run');
+  assert.equal(await store.readManifest('notes.txt'), undefined);
+  // The workflow's next write replaces a damaged manifest, whatever revision it had.
+  await store.writeManifest(manifest('cut', { status: 'completed', revision: 1 }));
+  assert.equal((await store.readManifest('cut'))!.status, 'completed');
+});
+
+test('scanRuns lists the good runs oldest first and names every damaged manifest; listRuns keeps the good ones', async () => {
+  const store = fresh();
+  await store.writeManifest(manifest('newer', { createdAt: '2024-02-01T00:00:00.000Z' }));
+  await store.writeManifest(manifest('older', { createdAt: '2024-01-01T00:00:00.000Z' }));
+  await store.writeManifest(manifest('cut', { createdAt: '2023-01-01T00:00:00.000Z' }));
+  truncateManifest(store, 'cut');
+  for (const notARun of ['.cache', 'old..copy']) mkdirSync(join(store.root, notARun));
+  writeFileSync(join(store.root, 'notes.txt'), '');
+  const { manifests, damaged } = await store.scanRuns();
+  assert.deepEqual(manifests.map((m) => m.runId), ['older', 'newer']);
+  assert.deepEqual(damaged.map(({ runId, path }) => [runId, path]), [['cut', store.manifestPath('cut')]]);
+  assert.match(damaged[0]!.reason, PARSE_ERROR);
+  assert.deepEqual((await store.listRuns()).map((m) => m.runId), ['older', 'newer']);
+  assert.deepEqual(await new RunStore(join(store.root, 'no-such-store')).scanRuns(), { manifests: [], damaged: [] });
 });
