@@ -1,7 +1,7 @@
 import { UserError } from '../lib/engine/errors.ts';
-import type { InferenceProblem } from '../lib/engine/pipeline.ts';
+import type { InferenceGuide, InferenceProblem } from '../lib/engine/pipeline.ts';
 import type { Json } from '../lib/engine/types.ts';
-import { NestedSampler, type BatchLogLikelihood, type NestedCheckpoint, type NestedSamplerOptions } from '../lib/sampling/nested/index.ts';
+import { NestedSampler, type BatchLogLikelihood, type GuideOptions, type NestedCheckpoint, type NestedSamplerOptions } from '../lib/sampling/nested/index.ts';
 import type { Table } from 'apache-arrow';
 import { tableFromColumns, tableFromRows } from '../lib/store/parquet.ts';
 import type { Checkpointer } from './checkpoint.ts';
@@ -24,6 +24,11 @@ export interface NestedParams {
    * so an exact-vs-learned comparison measures the likelihood, not nested-sampling noise.
    */
   samplerSeed?: number;
+  /**
+   * Surrogate-guided sampling when the problem has a surrogate (InferenceProblem.guide): `false`
+   * samples with the exact likelihood alone; an object overrides the problem's margin settings.
+   */
+  guide?: false | GuideOptions;
 }
 
 
@@ -43,11 +48,37 @@ export function timedLikelihood(problem: InferenceProblem, name: string): { logL
 }
 
 /**
+ * The problem's surrogate as a stage uses it: none when the problem has none or `params.guide` is
+ * false; else with the stage's margin settings over the problem's, timed, NaN refused as a user error.
+ */
+export function stageGuide(problem: InferenceProblem, params: NestedParams): { guide: InferenceGuide; seconds(): number } | undefined {
+  const guide = problem.guide;
+  if (!guide || params.guide === false) return undefined;
+  const overrides = params.guide ?? {};
+  let ms = 0;
+  const logLikelihood = async (batch: number[][]) => {
+    const t0 = performance.now();
+    const values = await guide.logLikelihood(batch);
+    ms += performance.now() - t0;
+    if (Array.prototype.some.call(values.logL, Number.isNaN)) throw new UserError(`problem ${params.problem}: surrogate log-likelihood is NaN`);
+    return values;
+  };
+  const settings = {
+    margin: overrides.margin ?? guide.margin,
+    spreadFactor: overrides.spreadFactor ?? guide.spreadFactor,
+    auditFraction: overrides.auditFraction ?? guide.auditFraction,
+  };
+  return { guide: { ...settings, logLikelihood }, seconds: () => ms / 1000 };
+}
+
+/**
  * Drive a nested sampler to convergence in half-second slices (Checkpointer.runInSlices),
  * checkpointing the sampler's state together with `saveExtra()` (what the caller keeps beside
  * it). A retried attempt restores both and reproduces the uninterrupted run exactly. Writes
  * `posterior_samples` (parameters, normalised weight, logWeight, logL) and `evidence` (one row:
- * the sampler's numbers plus the caller's counts).
+ * the sampler's numbers plus the caller's counts). With `guide`, slice chains run on the surrogate
+ * and `logLikelihood` decides (lib/sampling/nested/proposals/guided.ts); the evidence row then adds
+ * full_calls (= ncall), surrogate_calls, audits, audit_failures, start_failures and the final margin.
  */
 export async function runNestedStage<Extra>(
   ctx: StageContext<NestedParams>,
@@ -57,9 +88,16 @@ export async function runNestedStage<Extra>(
   saved: NestedCheckpoint | undefined,
   saveExtra: () => Extra,
   extraSummary: () => { counts: { [key: string]: number }; timings: { [key: string]: number } },
+  guide?: InferenceGuide,
 ): Promise<{ [key: string]: Json }> {
   const started = Date.now();
-  const nested = { ndim: problem.paramNames.length, paramNames: problem.paramNames, priorTransform: problem.priorTransform, logLikelihood };
+  const nested = {
+    ndim: problem.paramNames.length,
+    paramNames: problem.paramNames,
+    priorTransform: problem.priorTransform,
+    logLikelihood,
+    ...(guide && { guide: { logLikelihood: (batch: number[][]) => guide.logLikelihood(batch) } }),
+  };
   const sampler = saved
     ? NestedSampler.restore(nested, saved)
     : new NestedSampler(nested, {
@@ -70,6 +108,7 @@ export async function runNestedStage<Extra>(
         ...(ctx.params.proposal && { proposal: ctx.params.proposal }),
         ...(ctx.params.parallelProposals && { parallelProposals: ctx.params.parallelProposals }),
         ...(ctx.params.slices && { slices: ctx.params.slices }),
+        ...(guide && { guide: { margin: guide.margin, spreadFactor: guide.spreadFactor, auditFraction: guide.auditFraction } }),
       });
   await checkpointer.runInSlices(
     async (shouldStop) => (await sampler.run({ shouldStop })).finished,
@@ -79,7 +118,7 @@ export async function runNestedStage<Extra>(
       return {
         // dlogz falls roughly exponentially towards its target: progress on a log scale.
         fraction: Number.isFinite(p.dlogz) ? Math.min(0.99, Math.max(0, 1 - Math.log(p.dlogz / target) / Math.log(1e4 / target))) : 0,
-        message: `iteration ${p.iteration}  logZ ${p.logZ.toFixed(3)}  dlogz ${p.dlogz.toPrecision(3)}  calls ${p.ncall}`,
+        message: `iteration ${p.iteration}  logZ ${p.logZ.toFixed(3)}  dlogz ${p.dlogz.toPrecision(3)}  calls ${p.ncall}${p.guide ? `  surrogate ${p.guide.surrogateCalls}  margin ${p.guide.margin.toPrecision(3)}` : ''}`,
         metrics: { iteration: p.iteration, logZ: p.logZ, dlogz: p.dlogz, ncall: p.ncall },
       };
     },
@@ -101,6 +140,14 @@ export async function runNestedStage<Extra>(
     nlive: result.nlive,
     ess: result.ess,
     efficiency: result.efficiency,
+    ...(result.guide && {
+      full_calls: result.ncall,
+      surrogate_calls: result.guide.surrogateCalls,
+      audits: result.guide.audits,
+      audit_failures: result.guide.auditFailures,
+      start_failures: result.guide.startFailures,
+      margin: result.guide.margin,
+    }),
     ...counts,
   };
   // Artifacts hold only what the seed determines, so identical work gives identical bytes and
@@ -132,7 +179,9 @@ export function posteriorSamplesTable(
 export const nestedSampling = stageActivity<NestedParams>(async (ctx) => {
   const problem = await loadProblem(ctx);
   const truth = timedLikelihood(problem, ctx.params.problem);
+  const surrogate = stageGuide(problem, ctx.params);
   const checkpointer = ctx.checkpointer<{ sampler: NestedCheckpoint; extra: null }>();
   const saved = await checkpointer.restore();
-  return runNestedStage(ctx, problem, truth.logLikelihood, checkpointer, saved?.sampler, () => null, () => ({ counts: {}, timings: { likelihood_s: truth.seconds() } }));
+  const timings = () => ({ likelihood_s: truth.seconds(), ...(surrogate && { surrogate_s: surrogate.seconds() }) });
+  return runNestedStage(ctx, problem, truth.logLikelihood, checkpointer, saved?.sampler, () => null, () => ({ counts: {}, timings: timings() }), surrogate?.guide);
 });

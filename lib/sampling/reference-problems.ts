@@ -4,7 +4,8 @@
  *
  * Every `truth` below was recomputed independently (scipy quadrature / closed forms):
  * - gaussian(d): N(c, 0.1²·I) normalised, prior U[0,1]^d, cᵢ = (0.5 sin(i/2) + 1)/2. Z is the mass
- *   inside the cube, Πᵢ [Φ((1 − cᵢ)/σ) − Φ(−cᵢ/σ)]: −7.2506e-5 (d=2), −0.0177823 (d=10), −0.0345490 (d=20).
+ *   inside the cube, Πᵢ [Φ((1 − cᵢ)/σ) − Φ(−cᵢ/σ)]: −7.2506e-5 (d=2), −0.0019621 (d=3), −0.0080815 (d=4),
+ *   −0.0112847 (d=5), −0.0177823 (d=10), −0.0345490 (d=20) (d = 3–5: mpmath, 30 digits).
  * - correlated: N(μ, Σ) normalised, μ = (−1, 0, 1), unit variances, all correlations 0.95,
  *   prior U[−10,10]³ holding all its mass: ln Z = −3 ln 20 = −8.98720.
  * - shells(d): two Gaussian shells (radius 2, width 0.1, centres (∓3.5, 0, …)), each normalised in r,
@@ -37,7 +38,7 @@ export function gaussian(d: number): ReferenceProblem {
   const sigma = 0.1;
   const centre = Array.from({ length: d }, (_, i) => (0.5 * Math.sin(i / 2) + 1) / 2);
   const norm = -d * (Math.log(sigma) + 0.5 * LOG_2PI);
-  const truths: Record<number, number> = { 2: -7.250608079326329e-5, 10: -0.017782251291318128, 20: -0.03454902462691241, 30: -0.05720563553536514 };
+  const truths: Record<number, number> = { 2: -7.250608079326329e-5, 3: -0.001962110864756302, 4: -0.008081545781262783, 5: -0.011284681972443807, 10: -0.017782251291318128, 20: -0.03454902462691241, 30: -0.05720563553536514 };
   if (!(d in truths)) throw new Error(`gaussian: no reference evidence for d = ${d}`);
   return {
     name: `gauss-${d}d`,

@@ -14,15 +14,20 @@ export interface Candidate {
   logL: number;
 }
 
-/** Transforms unit-cube points to parameters and evaluates them in one likelihood batch. */
-export async function evaluateBatch(problem: NestedProblem, us: Float64Array[], contour = -Infinity): Promise<Candidate[]> {
-  const thetas = us.map((u) => {
+/** Maps unit-cube points to parameters through the prior transform (checking its length). */
+export function toParameters(problem: Pick<NestedProblem, 'ndim' | 'priorTransform'>, us: Float64Array[]): number[][] {
+  return us.map((u) => {
     const theta = problem.priorTransform(Array.from(u));
     if (theta.length !== problem.ndim) {
       throw new Error(`priorTransform returned ${theta.length} values, expected ndim = ${problem.ndim}`);
     }
     return theta;
   });
+}
+
+/** Transforms unit-cube points to parameters and evaluates them in one likelihood batch. */
+export async function evaluateBatch(problem: NestedProblem, us: Float64Array[], contour = -Infinity): Promise<Candidate[]> {
+  const thetas = toParameters(problem, us);
   const logLs = await problem.logLikelihood(thetas, contour);
   if (logLs.length !== us.length) {
     throw new Error(`logLikelihood returned ${logLs.length} values for a batch of ${us.length} points`);
@@ -60,6 +65,12 @@ export class CandidateQueue {
     this.items = [];
     this.head = 0;
     return null;
+  }
+
+  /** Drops every queued candidate (e.g. those drawn under a surrogate margin proven too small). */
+  clear(): void {
+    this.items = [];
+    this.head = 0;
   }
 
   toArray(): Candidate[] {

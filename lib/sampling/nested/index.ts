@@ -12,6 +12,8 @@ export type {
   StopReason,
 } from './types.ts';
 export type { BoundKind } from './bound.ts';
+export type { GuideOptions, GuideStats, SurrogateGuide, SurrogateValues } from './proposals/guided.ts';
+export { DegenerateLikelihoodError } from './errors.ts';
 export { mergeNestedRuns, type MergedRun, type RunPoints } from './merge.ts';
 
 import { NestedSampler } from './sampler.ts';

@@ -17,9 +17,11 @@ import { boundFromJson, buildBound, UnitCube, type Bound } from './bound.ts';
 import { CandidateQueue, evaluateBatch, type Candidate } from './candidates.ts';
 import { addDeadPoint, emptyEvidence, remainingLogEvidence, type EvidenceState } from './evidence.ts';
 import type { ProposalContext } from './proposals/context.ts';
+import { initialGuideStats, proposeGuided, resolveGuideOptions, type Guidance } from './proposals/guided.ts';
 import { proposeSlice } from './proposals/slice.ts';
 import { proposeUniform } from './proposals/uniform.ts';
 import { assembleResult } from './result.ts';
+import { DegenerateLikelihoodError } from './errors.ts';
 import type {
   NestedCheckpoint,
   NestedProblem,
@@ -43,7 +45,7 @@ export function resolveOptions(ndim: number, options: NestedSamplerOptions): Res
     seed: options.seed ?? 1,
     dlogz: options.dlogz ?? 1e-3 * (nlive - 1) + 0.01,
     bound: options.bound ?? 'multi',
-    proposal: proposal === 'auto' ? (ndim <= 20 ? 'uniform' : 'slice') : proposal,
+    proposal: proposal === 'auto' ? (ndim <= 20 && !options.guide ? 'uniform' : 'slice') : proposal,
     enlarge: options.enlarge ?? 'auto',
     boundUpdateInterval: options.boundUpdateInterval ?? 0.2,
     slices: options.slices ?? ndim + 3,
@@ -51,6 +53,8 @@ export function resolveOptions(ndim: number, options: NestedSamplerOptions): Res
     parallelProposals: options.parallelProposals ?? Math.max(1, Math.round(nlive / 100)),
     maxIterations: options.maxIterations ?? Infinity,
     maxCalls: options.maxCalls ?? Infinity,
+    maxCallsPerIteration: options.maxCallsPerIteration ?? 1e6,
+    ...(options.guide && { guide: resolveGuideOptions(options.guide) }),
   };
 }
 
@@ -76,6 +80,8 @@ export class NestedSampler {
   private sliceTuning = { scale: 1 };
   private stopReason: StopReason | null = null;
   private maxLogL = -Infinity;
+  /** Surrogate-guided runs only (problem.guide): the surrogate, its settings and counts. */
+  private guidance: Guidance | null = null;
 
   constructor(
     readonly problem: NestedProblem,
@@ -83,7 +89,13 @@ export class NestedSampler {
   ) {
     if (!Number.isInteger(problem.ndim) || problem.ndim < 1) throw new Error(`ndim must be a positive integer, got ${problem.ndim}`);
     this.d = problem.ndim;
-    this.options = resolveOptions(problem.ndim, options);
+    if (options.guide && !problem.guide) throw new Error('options.guide is set but the problem has no surrogate (problem.guide)');
+    this.options = resolveOptions(problem.ndim, problem.guide ? { ...options, guide: options.guide ?? {} } : options);
+    if (problem.guide) {
+      if (this.options.proposal !== 'slice') throw new Error('a surrogate guide (problem.guide) works with slice proposals only');
+      const settings = this.options.guide!;
+      this.guidance = { problem, surrogate: problem.guide, settings, stats: initialGuideStats(settings) };
+    }
     this.rng = Rng.fromSeed(this.options.seed);
     const n = this.options.nlive;
     this.liveU = new Float64Array(n * this.d);
@@ -123,6 +135,7 @@ export class NestedSampler {
     const d = problem.ndim;
     s.queue.push(Array.from(ql, (logL, i) => ({ u: qu.slice(i * d, i * d + d), theta: qt.slice(i * d, i * d + d), logL })));
     s.bound = boundFromJson(checkpoint.bound, d);
+    if (s.guidance && checkpoint.guide) s.guidance.stats = { ...checkpoint.guide };
     return s;
   }
 
@@ -159,6 +172,7 @@ export class NestedSampler {
       },
       queue: this.pointsJson(flat((c) => c.u), flat((c) => c.theta), queued.map((c) => c.logL)),
       bound: this.bound.toJson(),
+      ...(this.guidance && { guide: { ...this.guidance.stats } }),
     };
   }
 
@@ -175,6 +189,7 @@ export class NestedSampler {
       dlogz: this.initialised ? remainingLogEvidence(this.evidence, this.maxLiveLogL()) : Infinity,
       efficiency: this.ncall > 0 ? this.iteration / this.ncall : 0,
       nbound: this.bound.size,
+      ...(this.guidance && { guide: { ...this.guidance.stats } }),
     };
   }
 
@@ -223,7 +238,7 @@ export class NestedSampler {
   /** The evidence and posterior as if the run ended now (live points added); does not change state. */
   result(): NestedResult {
     if (!this.initialised) throw new Error('the sampler has not run yet');
-    return assembleResult({
+    const result = assembleResult({
       evidence: this.evidence,
       nlive: this.options.nlive,
       ndim: this.d,
@@ -238,6 +253,7 @@ export class NestedSampler {
       stopReason: this.stopReason ?? 'paused',
       paramNames: this.problem.paramNames ?? Array.from({ length: this.d }, (_, k) => `x${k}`),
     });
+    return this.guidance ? { ...result, guide: { ...this.guidance.stats } } : result;
   }
 
   private async checkStop(): Promise<StopReason | null> {
@@ -256,7 +272,11 @@ export class NestedSampler {
     const us: Float64Array[] = [];
     for (let i = 0; i < nlive; i++) us.push(new UnitCube(this.d).sampleInto(this.rng, new Float64Array(this.d)));
     const points = await this.evaluate(us);
-    if (points.every((p) => p.logL === -Infinity)) throw new Error(`all ${nlive} initial live points have zero likelihood`);
+    if (points.every((p) => p.logL === -Infinity)) throw new DegenerateLikelihoodError(`all ${nlive} initial live points have zero likelihood`);
+    // A constant likelihood (no data, or data the model ignores) has no contour to shrink.
+    if (points.every((p) => p.logL === points[0]!.logL)) {
+      throw new DegenerateLikelihoodError(`the log-likelihood is the same (${points[0]!.logL}) at all ${nlive} initial live points: the data do not constrain the parameters`);
+    }
     points.forEach((p, i) => this.setLive(i, p));
     this.initialised = true;
   }
@@ -292,24 +312,38 @@ export class NestedSampler {
       threshold,
       evaluate: (us) => this.evaluate(us, threshold),
     };
-    const { proposal, parallelProposals, slices, whitening } = this.options;
+    const { proposal, parallelProposals, slices, whitening, maxCallsPerIteration } = this.options;
+    const callsAtStart = this.ncall;
+    let lastYield = performance.now();
     for (;;) {
       const next = this.queue.takeAbove(threshold);
       if (next) return next;
+      if (this.maxLogL <= threshold) {
+        throw new DegenerateLikelihoodError(`every live point has ln L = ${threshold}: the likelihood is flat here and nested sampling cannot proceed`);
+      }
+      if (this.ncall - callsAtStart > maxCallsPerIteration) {
+        throw new DegenerateLikelihoodError(`no point above ln L* = ${threshold} after ${this.ncall - callsAtStart} likelihood calls (iteration ${this.iteration})`);
+      }
       if (proposal === 'uniform') {
         const count = Math.max(1, Math.ceil(parallelProposals * this.callsPerIteration));
         this.queue.push(await proposeUniform(ctx, count));
       } else {
         const starts = Array.from({ length: parallelProposals }, () => this.randomLiveAbove(threshold, worst));
-        this.queue.push(await proposeSlice(ctx, starts, slices, whitening, this.sliceTuning));
+        if (this.guidance) {
+          const { candidates, widened } = await proposeGuided(ctx, this.guidance, starts, slices, whitening, this.sliceTuning);
+          if (widened) this.queue.clear();
+          this.queue.push(candidates);
+        } else this.queue.push(await proposeSlice(ctx, starts, slices, whitening, this.sliceTuning));
+      }
+      // A hard contour can take many batches: let heartbeats and cancellation through meanwhile.
+      if (performance.now() - lastYield > 20) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        lastYield = performance.now();
       }
     }
   }
 
   private randomLiveAbove(threshold: number, worst: number): Candidate {
-    let above = 0;
-    for (let i = 0; i < this.options.nlive; i++) if (this.liveLogL[i] > threshold) above++;
-    if (above === 0) throw new Error(`every live point has ln L = ${threshold}: the likelihood is flat here and nested sampling cannot proceed`);
     for (;;) {
       const i = this.rng.int(this.options.nlive);
       if (i !== worst && this.liveLogL[i] > threshold) {

@@ -5,6 +5,7 @@ import type { RngState } from '../../random.ts';
 import type { JsonFloat } from '../json-floats.ts';
 import type { BoundJson, BoundKind } from './bound.ts';
 import type { EvidenceState } from './evidence.ts';
+import type { GuideOptions, GuideStats, SurrogateGuide } from './proposals/guided.ts';
 import type { SliceWhitening } from './proposals/slice.ts';
 
 /**
@@ -21,6 +22,11 @@ export interface NestedProblem {
   priorTransform(u: number[]): number[];
   /** Always called with a batch of parameter vectors; returns one ln L per point. */
   logLikelihood: BatchLogLikelihood;
+  /**
+   * A cheap surrogate of ln L: when given, slice chains run on it and each chain's endpoint costs
+   * one exact call (surrogate-guided exact sampling, proposals/guided.ts; settings in options.guide).
+   */
+  guide?: SurrogateGuide;
 }
 
 export type ProposalKind = 'auto' | 'uniform' | 'slice';
@@ -68,9 +74,24 @@ export interface NestedSamplerOptions {
   /** Hard limits; reaching one ends the run like convergence does. */
   maxIterations?: number;
   maxCalls?: number;
+  /**
+   * Likelihood calls one replacement point may cost before the run ends with a
+   * DegenerateLikelihoodError (default 10⁶): a backstop against a contour that no proposal can
+   * beat, so a degenerate problem fails instead of spinning.
+   */
+  maxCallsPerIteration?: number;
+  /**
+   * Margin, spread factor and audit fraction of surrogate-guided sampling (proposals/guided.ts);
+   * used only with problem.guide, which implies slice proposals. Defaults in resolveGuideOptions.
+   */
+  guide?: GuideOptions;
 }
 
-export type ResolvedOptions = Required<Omit<NestedSamplerOptions, 'proposal'>> & { proposal: 'uniform' | 'slice' };
+export type ResolvedOptions = Required<Omit<NestedSamplerOptions, 'proposal' | 'guide'>> & {
+  proposal: 'uniform' | 'slice';
+  /** Present only in guided runs. */
+  guide?: Required<GuideOptions>;
+};
 
 export interface NestedProgress {
   iteration: number;
@@ -83,6 +104,8 @@ export interface NestedProgress {
   efficiency: number;
   /** Number of ellipsoids in the current bound (0 for the cube). */
   nbound: number;
+  /** Guided runs only: surrogate calls, audits, failures, current margin (ncall counts exact calls). */
+  guide?: GuideStats;
 }
 
 export type StopReason = 'converged' | 'maxIterations' | 'maxCalls' | 'paused';
@@ -125,6 +148,8 @@ export interface NestedResult {
   };
   /** Equal-weight posterior draws (systematic resampling, as many as weighted samples). */
   equalWeight: number[][];
+  /** Guided runs only: surrogate calls, audits, failures, final margin (ncall counts exact calls). */
+  guide?: GuideStats;
 }
 
 /** Everything needed to continue a run bit-for-bit; JSON-serialisable plain data (floats per json-floats.ts). */
@@ -146,6 +171,8 @@ export interface NestedCheckpoint {
   /** Evaluated candidates not used yet (see candidates.ts). */
   queue: PointsJson;
   bound: BoundJson;
+  /** Guided runs only (absent in unguided and older checkpoints). */
+  guide?: GuideStats;
 }
 
 export interface PointsJson {

@@ -13,6 +13,9 @@
  * (dynesty's rule), which keeps each step to ~4–5 evaluations.
  *
  * Several chains advance in lock-step so that each round's points form one likelihood batch.
+ *
+ * The constraint is pluggable (runSliceChains): proposeSlice tests L > L* with the likelihood;
+ * guided.ts runs the same chains on a surrogate's lowered contour.
  */
 import type { Candidate } from '../candidates.ts';
 import { insideUnitCube } from '../bound.ts';
@@ -26,8 +29,22 @@ export interface SliceTuning {
 
 type Stage = 'left' | 'right' | 'shrink';
 
-interface Chain {
-  current: Candidate;
+/** A chain's state: at least its position in the unit cube. */
+export interface SlicePoint {
+  u: Float64Array;
+}
+
+/**
+ * The region the chains sample uniformly: for a batch of points inside the unit cube, each point
+ * as the chain keeps it if it lies in the region, else null (one batch per lock-step round).
+ */
+export type SliceConstraint<P extends SlicePoint> = (us: Float64Array[]) => Promise<(P | null)[]>;
+
+/** What the chains need of the sampler: the dimension, the random stream, the bound that whitens. */
+export type SliceSpace = Pick<ProposalContext, 'ndim' | 'rng' | 'bound'>;
+
+interface Chain<P extends SlicePoint> {
+  current: P;
   slicesLeft: number;
   direction: Float64Array;
   stage: Stage;
@@ -71,18 +88,31 @@ function whiteningFactor(ellipsoid: Ellipsoid, whitening: SliceWhitening): Float
   return out;
 }
 
-export async function proposeSlice(
+/** Slice chains under L > L* (the likelihood is the constraint); one likelihood batch per round. */
+export function proposeSlice(
   ctx: ProposalContext,
   starts: Candidate[],
   slices: number,
   whitening: SliceWhitening,
   tuning: SliceTuning,
 ): Promise<Candidate[]> {
+  return runSliceChains(ctx, starts, slices, whitening, tuning, async (us) => (await ctx.evaluate(us)).map((c) => (c.logL > ctx.threshold ? c : null)));
+}
+
+/** Runs one chain per start for `slices` steps inside the region `inside` accepts; returns the endpoints. */
+export async function runSliceChains<P extends SlicePoint>(
+  ctx: SliceSpace,
+  starts: P[],
+  slices: number,
+  whitening: SliceWhitening,
+  tuning: SliceTuning,
+  inside: SliceConstraint<P>,
+): Promise<P[]> {
   const d = ctx.ndim;
   let expansions = 0;
   let contractions = 0;
-  const chains: Chain[] = starts.map((start) => {
-    const chain: Chain = {
+  const chains: Chain<P>[] = starts.map((start) => {
+    const chain: Chain<P> = {
       current: start,
       slicesLeft: slices,
       direction: new Float64Array(d),
@@ -96,7 +126,7 @@ export async function proposeSlice(
     return chain;
   });
 
-  function beginSlice(chain: Chain): void {
+  function beginSlice(chain: Chain<P>): void {
     const ellipsoid = ctx.bound.ellipsoidAround(chain.current.u, ctx.rng);
     const n = new Float64Array(d);
     let norm2 = 0;
@@ -129,15 +159,15 @@ export async function proposeSlice(
     chain.t = chain.left;
   }
 
-  function pointAt(chain: Chain, t: number): Float64Array {
+  function pointAt(chain: Chain<P>, t: number): Float64Array {
     const u = new Float64Array(d);
     for (let k = 0; k < d; k++) u[k] = chain.current.u[k] + t * chain.direction[k];
     return u;
   }
 
-  /** Advances a chain given ln L at its pending point; afterwards it awaits the next point or is done. */
-  function advance(chain: Chain, result: Candidate | null): void {
-    const above = result !== null && result.logL > ctx.threshold;
+  /** Advances a chain given its pending point if inside the region (else null); afterwards it awaits the next point or is done. */
+  function advance(chain: Chain<P>, result: P | null): void {
+    const above = result !== null;
     switch (chain.stage) {
       case 'left':
         if (above) {
@@ -170,7 +200,7 @@ export async function proposeSlice(
         }
         if (chain.t < 0) chain.left = chain.t;
         else if (chain.t > 0) chain.right = chain.t;
-        else throw new Error('slice sampler shrank onto its starting point, whose ln L is not above the threshold');
+        else throw new Error('slice sampler shrank onto its starting point, which is not inside the constraint');
         chain.t = chain.left + ctx.rng.uniform() * (chain.right - chain.left);
         return;
     }
@@ -178,7 +208,7 @@ export async function proposeSlice(
 
   for (;;) {
     // Resolve points outside the cube without a likelihood call, then batch the rest.
-    const pending: { chain: Chain; u: Float64Array }[] = [];
+    const pending: { chain: Chain<P>; u: Float64Array }[] = [];
     for (const chain of chains) {
       while (!chain.done) {
         const u = pointAt(chain, chain.t);
@@ -190,7 +220,7 @@ export async function proposeSlice(
       }
     }
     if (pending.length === 0) break;
-    const results = await ctx.evaluate(pending.map((p) => p.u));
+    const results = await inside(pending.map((p) => p.u));
     pending.forEach((p, i) => advance(p.chain, results[i]));
   }
 
