@@ -18,6 +18,8 @@ interface CompareParams {
   other: PosteriorSource;
   parameters: string[];
   c2st: boolean;
+  /** Also the BC estimators' resolution per parameter (lib/stats/resolution.ts). */
+  resolution?: boolean;
 }
 
 function sampleSet(table: Table, parameters: string[], skipRows: number): SampleSet {
@@ -29,7 +31,8 @@ function sampleSet(table: Table, parameters: string[], skipRows: number): Sample
 
 /**
  * Compare two posteriors parameter by parameter (Bhattacharyya coefficient on histograms and KDEs,
- * Jensen–Shannon divergence, mean shift, σ ratio, credible-interval overlap) and jointly (C2ST).
+ * Jensen–Shannon divergence, mean shift, σ ratio, credible-interval overlap, optionally the BC
+ * estimators' resolution at these sample sizes) and jointly (C2ST).
  * Writes the long table `comparison` (parameter, metric, value); the summary carries min/mean BC.
  */
 export const comparePosteriors = stageActivity<CompareParams>(async (ctx) => {
@@ -38,6 +41,7 @@ export const comparePosteriors = stageActivity<CompareParams>(async (ctx) => {
   const result = compare(await load(reference), await load(other), {
     paramNames: parameters,
     c2st: ctx.params.c2st ? { seed: ctx.rng.nextUint32() } : false,
+    ...(ctx.params.resolution && { resolution: { seed: ctx.rng.nextUint32() } }),
   });
   await ctx.write(
     'comparison',
@@ -58,5 +62,6 @@ export const comparePosteriors = stageActivity<CompareParams>(async (ctx) => {
     worstParameter: s.worstParameter,
     maxAbsMeanShift: s.maxAbsMeanShift,
     c2stAccuracy: s.c2stAccuracy,
+    ...(ctx.params.resolution && { meanBhattacharyyaFloor: s.meanBhattacharyyaFloor, minBhattacharyyaFloor: s.minBhattacharyyaFloor, essRef: s.essRef, essOther: s.essOther }),
   };
 });

@@ -152,15 +152,19 @@ export class Surrogate {
   }
 
   predictMatrix(inputs: Matrix, batchSize = 4096): Prediction {
+    return ensembleMoments(this.predictMembers(inputs, batchSize));
+  }
+
+  /** Each member's outputs (original units) for each input row: the ensemble before averaging. */
+  predictMembers(inputs: Matrix, batchSize = 4096): Matrix[] {
     const x = standardize(inputs, this.state.inputScaling);
-    const perMember = this.members.map((parameters) =>
+    return this.members.map((parameters) =>
       this.toOutputs(
         mapRowBatches(x, batchSize, (batch) =>
           mlpForward(batch, parameters.variables, this.state.architecture.activation),
         ),
       ),
     );
-    return ensembleMoments(perMember);
   }
 
   /** Network targets → outputs in the original units. */

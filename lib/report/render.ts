@@ -198,6 +198,8 @@ async function trainingSection(curves: readonly ReportTrainingCurve[], plot: Plo
 const TABLE_METRICS: { metric: ComparisonRow['metric']; title: string; flag?: (v: number) => boolean }[] = [
   { metric: 'bhattacharyya', title: 'BC', flag: (v) => v < BC_FLAG },
   { metric: 'bhattacharyya_kde', title: 'BC (KDE)', flag: (v) => v < BC_FLAG },
+  // The BC two samples of one distribution read at these sample sizes (when the stage computed it).
+  { metric: 'bhattacharyya_floor', title: 'BC floor (same distribution)' },
   { metric: 'jensen_shannon', title: 'JSD [bits]' },
   { metric: 'mean_shift', title: 'mean shift [σ_ref]' },
   { metric: 'sigma_ratio', title: 'σ ratio' },

@@ -3,8 +3,10 @@
  * MCMC, …): per-parameter 1-D metrics as long-format rows {parameter, metric, value}, ready for a
  * Parquet table, plus the joint C2ST and a summary for quick decisions.
  */
+import { Rng } from '../random.ts';
 import { c2stSampleSets, type C2stOptions } from './c2st.ts';
 import { bhattacharyyaKde, bhattacharyyaOf, intervalOverlap, jensenShannonOf, sharedHistograms } from './divergence.ts';
+import { bhattacharyyaFloor } from './resolution.ts';
 import { kishEss, weightedMean, weightedSd, type SampleSet, type WeightedSample } from './weighted.ts';
 
 export interface ComparisonRow {
@@ -18,7 +20,9 @@ export interface ComparisonRow {
  * jensen_shannon: JSD in bits (0 = identical, 1 = disjoint); mean_shift: (μ_other − μ_ref)/σ_ref;
  * sigma_ratio: σ_other/σ_ref; ci68_overlap / ci95_overlap: intersection over union of the central
  * credible intervals; mean_* and sd_*: the moments themselves; c2st_accuracy: joint classifier
- * two-sample accuracy on the row whose parameter is JOINT (0.5 = indistinguishable).
+ * two-sample accuracy on the row whose parameter is JOINT (0.5 = indistinguishable);
+ * bhattacharyya_floor / bhattacharyya_kde_floor: the estimators' resolution, the expected BC of two
+ * samples of the reference's distribution at the two effective sample sizes (resolution.ts).
  */
 export const COMPARISON_METRICS = [
   'bhattacharyya',
@@ -33,6 +37,8 @@ export const COMPARISON_METRICS = [
   'sd_ref',
   'sd_other',
   'c2st_accuracy',
+  'bhattacharyya_floor',
+  'bhattacharyya_kde_floor',
 ] as const;
 export type ComparisonMetric = (typeof COMPARISON_METRICS)[number];
 
@@ -52,6 +58,9 @@ export interface ComparisonSummary {
   maxAbsLogSigmaRatio: number;
   /** Null when the C2ST was switched off. */
   c2stAccuracy: number | null;
+  /** Mean and min over parameters of the histogram-BC floor; null when the resolution was not asked for. */
+  meanBhattacharyyaFloor: number | null;
+  minBhattacharyyaFloor: number | null;
   essRef: number;
   essOther: number;
 }
@@ -62,6 +71,8 @@ export interface CompareOptions {
   bins?: number;
   /** C2ST over all parameters jointly; on by default (seed 0), `false` skips it. */
   c2st?: boolean | C2stOptions;
+  /** The BC estimators' resolution per parameter (resolution.ts); off unless given. */
+  resolution?: { seed: number; repeats?: number };
 }
 
 export interface PosteriorComparison {
@@ -78,12 +89,16 @@ export function comparePosteriors(ref: SampleSet, other: SampleSet, options: Com
   const jsds: number[] = [];
   const shifts: number[] = [];
   const logRatios: number[] = [];
+  const floors: number[] = [];
+  const essRef = kishEss(ref.weights, ref.samples[paramNames[0]]?.length ?? 0);
+  const essOther = kishEss(other.weights, other.samples[paramNames[0]]?.length ?? 0);
+  const floorRng = options.resolution && Rng.fromSeed(options.resolution.seed);
   for (const parameter of paramNames) {
     const a = column(ref, parameter, 'reference');
     const b = column(other, parameter, 'other');
     const histograms = sharedHistograms(a, b, options.bins);
     const [meanRef, meanOther, sdRef, sdOther] = [weightedMean(a), weightedMean(b), weightedSd(a), weightedSd(b)];
-    const values: Record<Exclude<ComparisonMetric, 'c2st_accuracy'>, number> = {
+    const values: Record<Exclude<ComparisonMetric, 'c2st_accuracy' | 'bhattacharyya_floor' | 'bhattacharyya_kde_floor'>, number> = {
       bhattacharyya: bhattacharyyaOf(histograms),
       bhattacharyya_kde: bhattacharyyaKde(a, b),
       jensen_shannon: jensenShannonOf(histograms),
@@ -97,6 +112,11 @@ export function comparePosteriors(ref: SampleSet, other: SampleSet, options: Com
       sd_other: sdOther,
     };
     for (const [metric, value] of Object.entries(values)) rows.push({ parameter, metric: metric as ComparisonMetric, value });
+    if (floorRng) {
+      const floor = bhattacharyyaFloor(a, essRef, essOther, floorRng, { bins: histograms.p.length, repeats: options.resolution!.repeats });
+      rows.push({ parameter, metric: 'bhattacharyya_floor', value: floor.histogram }, { parameter, metric: 'bhattacharyya_kde_floor', value: floor.kde });
+      floors.push(floor.histogram);
+    }
     bcs.push(values.bhattacharyya);
     bcKdes.push(values.bhattacharyya_kde);
     jsds.push(values.jensen_shannon);
@@ -110,7 +130,6 @@ export function comparePosteriors(ref: SampleSet, other: SampleSet, options: Com
     rows.push({ parameter: JOINT, metric: 'c2st_accuracy', value: c2stAccuracy });
   }
   const worst = bcs.indexOf(Math.min(...bcs));
-  const firstColumn = (set: SampleSet) => set.samples[paramNames[0]].length;
   return {
     rows,
     summary: {
@@ -123,8 +142,10 @@ export function comparePosteriors(ref: SampleSet, other: SampleSet, options: Com
       maxAbsMeanShift: Math.max(...shifts),
       maxAbsLogSigmaRatio: Math.max(...logRatios),
       c2stAccuracy,
-      essRef: kishEss(ref.weights, firstColumn(ref)),
-      essOther: kishEss(other.weights, firstColumn(other)),
+      meanBhattacharyyaFloor: floors.length ? floors.reduce((s, v) => s + v, 0) / floors.length : null,
+      minBhattacharyyaFloor: floors.length ? Math.min(...floors) : null,
+      essRef,
+      essOther,
     },
   };
 }

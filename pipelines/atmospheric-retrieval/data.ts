@@ -29,13 +29,17 @@ export interface EclipseSpectrum {
   error: Float64Array;
 }
 
-function parseFilter(text: string, file: string): FilterCurve {
-  const rows = text
-    .split(/\r?\n/)
-    .map((l) => l.trim())
-    .filter((l) => l && !l.startsWith('#'))
-    .map((l) => l.split(/\s+/).map(Number));
-  if (rows.some((r) => r.length < 2 || r.some((v) => !Number.isFinite(v)))) throw new UserError(`${file}: expected two numeric columns`);
+/** Two numeric columns (wavelength µm, transmission); `#` comments and blank lines skipped. */
+function parseFilter(text: string, path: string): FilterCurve {
+  const rows: number[][] = [];
+  text.split(/\r?\n/).forEach((line, i) => {
+    const trimmed = line.trim();
+    if (!trimmed || trimmed.startsWith('#')) return;
+    const row = trimmed.split(/\s+/).map(Number);
+    if (row.length < 2 || row.some((v) => !Number.isFinite(v))) throw new UserError(`${path}:${i + 1}: expected two numeric columns (wavelength, transmission): ${trimmed}`);
+    rows.push(row);
+  });
+  if (!rows.length) throw new UserError(`${path}: no transmission rows`);
   rows.sort((a, b) => a[0]! - b[0]!);
   return { wavelength: Float64Array.from(rows, (r) => r[0]!), transmission: Float64Array.from(rows, (r) => r[1]!) };
 }
@@ -46,33 +50,55 @@ function isTopHat(f: FilterCurve): boolean {
   return nonzero.every((t) => Math.abs(t - nonzero[0]!) < 1e-9 * nonzero[0]!);
 }
 
-/** Read `eclipse_depths.csv` and every filter curve it names. */
+const DEPTH_COLUMNS = ['band', 'center_um', 'lo_um', 'hi_um', 'depth', 'depth_err', 'filter_file'] as const;
+type DepthColumn = (typeof DEPTH_COLUMNS)[number];
+
+/**
+ * Read `eclipse_depths.csv` and every filter curve it names. Errors are UserErrors
+ * `path:line: column: what is wrong`, so a bad data folder is refused when the run is planned.
+ */
 export function loadEclipseSpectrum(dir = DATA_DIR): EclipseSpectrum {
   const path = join(dir, DEPTHS_FILE);
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    throw new UserError(`cannot read eclipse depths ${path}`);
-  }
-  const [header, ...lines] = text.split(/\r?\n/).filter((l) => l.trim());
-  const cols = header!.split(',').map((c) => c.trim());
-  const need = ['band', 'center_um', 'lo_um', 'hi_um', 'depth', 'depth_err', 'filter_file'];
-  const missing = need.filter((c) => !cols.includes(c));
-  if (missing.length) throw new UserError(`${path}: missing column(s) ${missing.join(', ')}`);
-  const at = (row: string[], c: string) => row[cols.indexOf(c)]!.trim();
+  const lines = readText(path).split(/\r?\n/);
+  const cols = lines[0]!.split(',').map((c) => c.trim());
+  const missing = DEPTH_COLUMNS.find((c) => !cols.includes(c));
+  if (missing) throw new UserError(`${path}:1: ${missing}: missing column (the header must name ${DEPTH_COLUMNS.join(', ')})`);
   const bands: Passband[] = [];
   const depth: number[] = [];
   const error: number[] = [];
-  for (const line of lines) {
+  lines.forEach((line, i) => {
+    if (i === 0 || !line.trim()) return;
     const row = line.split(',');
-    const filter = parseFilter(readFileSync(join(dir, at(row, 'filter_file')), 'utf8'), at(row, 'filter_file'));
-    bands.push({ name: at(row, 'band'), centreUm: +at(row, 'center_um'), loUm: +at(row, 'lo_um'), hiUm: +at(row, 'hi_um'), topHat: isTopHat(filter), filter });
-    depth.push(+at(row, 'depth'));
-    error.push(+at(row, 'depth_err'));
-  }
-  if (depth.some((d) => !Number.isFinite(d)) || error.some((e) => !(e > 0))) throw new UserError(`${path}: depths must be numbers and errors positive`);
+    const where = (c: DepthColumn) => `${path}:${i + 1}: ${c}`;
+    const text = (c: DepthColumn) => {
+      const cell = row[cols.indexOf(c)]?.trim();
+      if (!cell) throw new UserError(`${where(c)}: missing value`);
+      return cell;
+    };
+    const number = (c: DepthColumn) => {
+      const value = Number(text(c));
+      if (!Number.isFinite(value)) throw new UserError(`${where(c)}: not a finite number: ${JSON.stringify(text(c))}`);
+      return value;
+    };
+    const band = { name: text('band'), centreUm: number('center_um'), loUm: number('lo_um'), hiUm: number('hi_um') };
+    depth.push(number('depth'));
+    error.push(number('depth_err'));
+    if (!(error.at(-1)! > 0)) throw new UserError(`${where('depth_err')}: must be positive, got ${error.at(-1)}`);
+    const filterPath = join(dir, text('filter_file'));
+    const filter = parseFilter(readText(filterPath, where('filter_file')), filterPath);
+    bands.push({ ...band, topHat: isTopHat(filter), filter });
+  });
+  if (!bands.length) throw new UserError(`${path}: no bands below the header`);
   return { bands, depth: Float64Array.from(depth), error: Float64Array.from(error) };
+}
+
+/** A file's text, or a UserError naming it (and `where` it was named, for a filter file). */
+function readText(path: string, where?: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new UserError(`${where ? `${where}: ` : ''}cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
 }
 
 /** Linear interpolation of a filter curve at λ (zero outside it). */

@@ -5,90 +5,69 @@ import type { InputFile, Json } from '../../lib/engine/types.ts';
 import { selectBackend } from '../../lib/nn/backend.ts';
 import { numberColumn, tableFromColumns } from '../../lib/store/parquet.ts';
 import { UserError } from '../../lib/engine/errors.ts';
-import { DEFAULT_RESOLUTION, PARAM_NAMES } from './constants.ts';
-import { DATA_DIR, DEPTHS_FILE } from './data.ts';
+import { DEFAULT_RESOLUTION, GUIDE_RESOLUTION, PARAM_NAMES } from './constants.ts';
+import { DATA_DIR, DEPTHS_FILE, loadEclipseSpectrum } from './data.ts';
 import type { Resolution } from './forward.ts';
+import { posteriorTrainingThetas } from './refinement.ts';
 import { atmosphericFigures } from './report.ts';
 import {
   cachedForwardModel,
   cachedSpectrum,
   fullLogLikelihood,
-  posteriorRegion,
-  refinedLogLikelihood,
-  sampleRegion,
-  stackedPrediction,
+  gaussianLogLikelihood,
+  guideLikelihood,
   injectionRng,
   injectObservation,
   priorTransform,
   samplePrior,
   surrogateFromArtifact,
-  surrogateLogLikelihood,
+  surrogateLikelihood,
   withModelError,
   type Observation,
-  type SurrogateLevel,
 } from './retrieval.ts';
-import type { Table } from 'apache-arrow';
+import type { Table, Vector } from 'apache-arrow';
 
 /**
  * The `atmospheric-retrieval` pipeline: the dayside emission spectrum of HD 189733 b retrieved with
- * a neural surrogate of radiative transfer (after Himes et al. 2022, PSJ 3, 91) and checked against
- * the same retrieval with the full forward model. Stages: training set from the prior → surrogate
- * (deep ensemble) → nested sampling with the surrogate and with the full model → posterior
- * comparison. The training set and surrogate depend only on prior, model, size and seed, so a new
- * data set (or a scheduled re-analysis) reuses them from the cache.
+ * the full radiative-transfer model, guided by neural surrogates (after Himes et al. 2022, PSJ 3,
+ * 91), and checked against plain full-model retrievals. Every retrieval samples the prior folded
+ * onto one copy of the temperature profile's exact mirror symmetry (symmetry.ts).
  *
- * Local refinement (data-dependent, `refinement.rounds` rounds): the prior-trained surrogate is
- * accurate to a few per cent over the whole 9-D prior, which is still large against the error bars
- * in the small posterior region. Each round draws θ from a widened Gaussian around the previous
- * retrieval's posterior (`refine-training-set`), simulates the full model there and stores its
- * residual after the networks so far, trains a residual network on it (`refine-surrogate`), and
- * reruns nested sampling (`retrieve-refined`) with the stacked networks inside the new region and
- * the earlier levels, penalised, outside it (retrieval.ts: refinedLogLikelihood). Earlier rounds
- * inflate the band errors by their network's held-out RMSE (so each posterior, and the next
- * region, stays wide enough); the last round — the headline, compared against the full model in
- * `compare` — uses `finalErrorScale`. The base surrogate's comparison stays as `compare-base`.
+ * - Search: `training-set` (spectra from the prior) → `surrogate` (deep ensemble) — both depend only
+ *   on prior, model, size and seed, so new data take them from the cache — → `retrieve-surrogate`,
+ *   a first posterior with the prior-trained surrogate (its band errors widened by its held-out
+ *   RMSE, so this search posterior covers the full model's; never a reported figure).
+ * - Refinement rounds (`refinement.rounds`): `refine-training-set` (full-model spectra at the
+ *   previous retrieval's own samples, jittered and folded: refinement.ts) → `refine-surrogate` (a
+ *   FRESH ensemble) → `retrieve-refined` (nested sampling on that surrogate alone). The last round's
+ *   retrieval is the `preview`: fast, approximate, reported with its honest BC and Δ ln Z.
+ * - `retrieve-guided` (the headline): exact nested sampling — slice chains on the last surrogate
+ *   (ensemble-mean ln L̃, ensemble spread of ln L), one full-model call per chain decides
+ *   (lib/sampling/nested/proposals/guided.ts).
+ * - Reference: `retrieve-full` (or `referenceRuns` runs merged, `merge-full`), compared with the
+ *   guided (`compare-guided`) and preview (`compare-preview`) posteriors, each BC beside its
+ *   estimator's resolution floor; `referenceCheck` reruns the reference with other seeds
+ *   (`compare-reference`), `surrogate-error` is the preview surrogate's ln L on the reference's samples.
  */
 
 /** Size keys each preset fills in when the user did not set them. */
 const PRESETS = {
-  default: { trainingSize: 8000, epochs: 60, ensembleSize: 2, nlive: 100, refinementSize: 4000 },
-  full: { trainingSize: 50000, epochs: 300, ensembleSize: 5, nlive: 500, refinementSize: 20000 },
+  default: { trainingSize: 8000, epochs: 60, ensembleSize: 2, nlive: 100, refinementSize: 4000, refinementEpochs: 150 },
+  full: { trainingSize: 50000, epochs: 300, ensembleSize: 5, nlive: 500, refinementSize: 20000, refinementEpochs: 300 },
 } as const;
 
 const refinementSchema = z
   .object({
-    /** Refinement rounds after the base-surrogate retrieval (0: none; the headline is then the base surrogate). */
+    /** Refinement rounds after the search retrieval (0: none; the guide and preview are then the prior-trained surrogate). */
     rounds: z.number().int().min(0).max(5).default(2),
-    /** Full-model spectra simulated per round in the region (preset: 4000 / 20000). */
-    trainingSize: z.number().int().min(50).optional(),
-    /** The region is N(mean, widen² Σ) of the previous posterior, truncated to the prior. */
-    widen: z.number().positive().default(1.5),
-    /**
-     * A round's surrogate is used where the Mahalanobis distance² (in the widened covariance) is
-     * below this (default: the χ²₉ 99 % quantile, where its training draws are dense); outside, the
-     * previous level.
-     */
-    maxD2: z.number().positive().default(21.67),
-    /** Training epochs per member of each round's residual network (default: the base surrogate's). */
-    epochs: z.number().int().min(1).optional(),
-    /**
-     * The same for the earlier rounds' levels inside a later round's retrieval: their residual
-     * errors then lower their likelihood's normalisation, so spurious peaks outside the innermost
-     * region do not draw the posterior away from it.
-     */
-    outerErrorScale: z.number().min(0).default(1),
-    /** Nats taken off ln L outside the innermost region (see refinedLogLikelihood): the retrieval is confined to the region. */
-    outsidePenalty: z.number().min(0).default(0),
-    /** Ensemble members of each round's residual network. */
-    ensembleSize: z.number().int().min(1).default(2),
-    /**
-     * The innermost level's error multiple in the last round (the headline): 0 compares like with
-     * like against the full model's evidence; the earlier rounds' inflation keeps their posteriors
-     * (and so the next regions) wide enough to hold the full-model posterior.
-     */
-    finalErrorScale: z.number().min(0).default(1),
-    /** Multiple of the innermost local surrogate's held-out RMSE added in quadrature to the band errors (like surrogateErrorScale). */
-    errorScale: z.number().min(0).default(1),
+    /** Full-model spectra simulated per round (preset: 4000 / 20000). */
+    trainingSize: z.number().int().min(50).max(1_000_000).optional(),
+    /** Each training input is a previous-posterior sample plus N(0, jitter² Σ_posterior). */
+    jitter: z.number().min(0).max(10).default(0.15),
+    /** Training epochs per member of each round's fresh ensemble, early-stopped (preset: 150 / 300). */
+    epochs: z.number().int().min(1).max(10_000).optional(),
+    /** Members of each round's ensemble: their disagreement is the guide's spread. */
+    ensembleSize: z.number().int().min(2).max(32).default(2),
   })
   .strict();
 
@@ -96,9 +75,9 @@ const surrogateSchema = z
   .object({
     hiddenUnits: z.array(z.number().int().min(1)).min(1).default([96, 96]),
     /** Members of the deep ensemble (preset: 2 / 5). */
-    ensembleSize: z.number().int().min(1).optional(),
+    ensembleSize: z.number().int().min(1).max(32).optional(),
     /** Training epochs per member, early-stopped (preset: 60 / 300). */
-    epochs: z.number().int().min(1).optional(),
+    epochs: z.number().int().min(1).max(10_000).optional(),
     batchSize: z.number().int().min(1).default(256),
     patience: z.number().int().min(1).default(25),
     /** Regress this many PCA coefficients of the standardised depths (null: all 79 depths). */
@@ -106,10 +85,32 @@ const surrogateSchema = z
   })
   .strict();
 
+/**
+ * The guided retrieval: the sampler's margin m₀ (nats), spread factor k and audit fraction
+ * (lib/sampling/README.md), and where its surrogate trusts the network (retrieval.ts: guideLikelihood).
+ */
+const guideSchema = z
+  .object({
+    // 4, not the sampler's 2: the coarse grid underestimates ln L by up to ~3.4 nats near the peak
+    // (measured on a guided run's points), and a failure doubles the excess it finds.
+    margin: z.number().min(0).max(1000).default(4),
+    spreadFactor: z.number().min(0).max(100).default(2),
+    auditFraction: z.number().min(0).max(1).default(0.01),
+    /** The network answers within this many nats below its training set's best ln L… */
+    trustDepth: z.number().min(0).max(10_000).default(8),
+    /** …where its members' ln L agree to this many nats; the coarse grid answers elsewhere. */
+    maxSpread: z.number().min(0).max(10_000).default(2),
+    /** The coarse grid's spread: this fraction of its depth below that best ln L. */
+    relativeSpread: z.number().min(0).max(1).default(0.1),
+  })
+  .strict()
+  // At spreadFactor × relativeSpread ≥ 1 every point below the peak would pass the lowered contour.
+  .refine((g) => g.spreadFactor * g.relativeSpread < 1, { message: 'guide.spreadFactor × guide.relativeSpread must be below 1' });
+
 const schema = z
   .object({
     seed: z.number().int().nonnegative().default(42),
-    /** `default`: the README's job (≤ 10 min on 2 cores); `full`: larger training set, ensemble and nlive. */
+    /** `default`: the README's job (≤ 10 min on 2 cores); `full`: larger training sets, ensembles and nlive. */
     preset: z.enum(['default', 'full']).default('default'),
     /** Folder with eclipse_depths.csv and filters/ (default: the HD 189733 b copy in pipelines/atmospheric-retrieval/data). */
     dataDir: z.string().optional(),
@@ -118,39 +119,32 @@ const schema = z
     /** Synthetic mode: number of injected parameter sets (one retrieval each, fanned out). */
     injections: z.number().int().min(1).max(100).default(5),
     /** Spectra simulated from the prior to train the surrogate (preset: 8000 / 50000). */
-    trainingSize: z.number().int().min(100).optional(),
+    trainingSize: z.number().int().min(100).max(1_000_000).optional(),
     surrogate: surrogateSchema.default(surrogateSchema.parse({})),
-    /** Data-dependent local refinement of the surrogate around the posterior (see the module comment). */
+    /**
+     * The search retrieval only: multiple of the prior-trained surrogate's held-out RMSE per band
+     * added in quadrature to the band errors, so its posterior — where round 1 trains — is wide
+     * enough to hold the full model's. No reported figure uses an inflated likelihood.
+     */
+    searchErrorScale: z.number().min(0).max(100).default(1),
+    /** Posterior-trained refinement rounds (see the module comment). */
     refinement: refinementSchema.default(refinementSchema.parse({})),
-    /**
-     * Multiple of the surrogate's held-out RMSE per band (from training, data-independent) added in
-     * quadrature to each band's error in the surrogate likelihood; 0 trusts the surrogate as exact.
-     */
-    surrogateErrorScale: z.number().min(0).default(1),
-    /**
-     * Correct the surrogate retrieval to the full model by importance weights on its own samples
-     * (lib/sampling/reweight.ts): the full model runs only on points with surrogate posterior mass.
-     * Off by default: with the default surrogate its effective sample size collapsed to ~1
-     * (bench/results/atmospheric-retrieval.md) — the surrogate posterior is far wider than the full one.
-     */
-    correction: z.boolean().default(false),
-    /** Points within this many nats of the largest surrogate log-weight get the full model. */
-    correctionCut: z.number().positive().default(15),
-    /** Live points of both nested-sampling runs (preset: 100 / 500). */
-    nlive: z.number().int().min(20).optional(),
+    guide: guideSchema.default(guideSchema.parse({})),
+    /** Live points of every nested-sampling run (preset: 100 / 500). */
+    nlive: z.number().int().min(20).max(100_000).optional(),
     dlogz: z.number().positive().default(0.5),
     /**
      * Slice steps per new live point in every retrieval. The sampler's default (ndim + 3 = 12) mixes
      * too little on this multimodal posterior: two full-model runs with different seeds ended
      * 3.2 apart in ln Z (errors ±0.35); with 24 and 36 steps, pairs agreed within their errors.
      */
-    slices: z.number().int().min(1).default(24),
-    /** Also run the full-model (reference) retrieval and compare the two posteriors. */
+    slices: z.number().int().min(1).max(1000).default(24),
+    /** Also run the full-model (reference) retrieval and compare the guided and preview posteriors with it. */
     reference: z.boolean().default(true),
     /**
-     * Rerun the full-model retrieval with another sampler seed and compare it with the first
-     * (`compare-reference`): the nested-sampling noise floor under every BC, C2ST and Δ ln Z of the
-     * surrogate comparisons. Doubles the reference's cost.
+     * Rerun the full-model retrieval with other sampler seeds and compare it with the first
+     * (`compare-reference`): the nested-sampling noise floor under every comparison. Doubles the
+     * reference's cost.
      */
     referenceCheck: z.boolean().default(false),
     /**
@@ -159,19 +153,19 @@ const schema = z
      * side on K workers. The check, when on, is another K runs (`merge-full-check`).
      */
     referenceRuns: z.number().int().min(1).max(64).default(1),
-    /** Run the classifier two-sample test in the comparison (adds ~10 s). */
+    /** Run the classifier two-sample test in the comparisons (adds ~10 s each). */
     c2st: z.boolean().default(true),
     /** Radiative-transfer resolution (layers, angles, wavenumber nodes per band). */
     resolution: z
       .object({
-        layers: z.number().int().min(10).default(DEFAULT_RESOLUTION.layers),
+        layers: z.number().int().min(10).max(1000).default(DEFAULT_RESOLUTION.layers),
         angles: z.number().int().min(1).max(16).default(DEFAULT_RESOLUTION.angles),
-        topHatNodes: z.number().int().min(1).default(DEFAULT_RESOLUTION.topHatNodes),
-        broadNodes: z.number().int().min(2).default(DEFAULT_RESOLUTION.broadNodes),
+        topHatNodes: z.number().int().min(1).max(1000).default(DEFAULT_RESOLUTION.topHatNodes),
+        broadNodes: z.number().int().min(2).max(1000).default(DEFAULT_RESOLUTION.broadNodes),
       })
       .strict()
       .default({ layers: DEFAULT_RESOLUTION.layers, angles: DEFAULT_RESOLUTION.angles, topHatNodes: DEFAULT_RESOLUTION.topHatNodes, broadNodes: DEFAULT_RESOLUTION.broadNodes }),
-    checkpointSeconds: z.number().positive().default(10),
+    checkpointSeconds: z.number().positive().max(3600).default(10),
   })
   .strict();
 
@@ -186,6 +180,7 @@ export function resolveSizes(c: AtmosphericConfig) {
     ensembleSize: c.surrogate.ensembleSize ?? p.ensembleSize,
     nlive: c.nlive ?? p.nlive,
     refinementSize: c.refinement.trainingSize ?? p.refinementSize,
+    refinementEpochs: c.refinement.epochs ?? p.refinementEpochs,
   };
 }
 
@@ -195,9 +190,10 @@ export function refinementStages(r: number) {
   return { set: `refine-training-set${suffix}`, surrogate: `refine-surrogate${suffix}`, retrieve: `retrieve-refined${suffix}` };
 }
 
-/** The retrieval stage whose posterior is the headline: the last refinement round's, else the base surrogate's. */
-export function headlineStage(c: AtmosphericConfig): string {
-  return c.refinement.rounds > 0 ? refinementStages(c.refinement.rounds).retrieve : 'retrieve-surrogate';
+/** The preview (pure-surrogate) retrieval, and the surrogate that guides the exact one with its training set: the last round's, else the search's. */
+export function previewStages(c: AtmosphericConfig): { retrieve: string; surrogate: string; set: string } {
+  if (c.refinement.rounds === 0) return { retrieve: 'retrieve-surrogate', surrogate: 'surrogate', set: 'training-set' };
+  return refinementStages(c.refinement.rounds);
 }
 
 function thetaRows(table: Table): number[][] {
@@ -205,23 +201,13 @@ function thetaRows(table: Table): number[][] {
   return Array.from({ length: table.numRows }, (_, i) => cols.map((c) => c[i]!));
 }
 
-/** Load a trained surrogate and its observation with the held-out RMSE folded in. */
-async function surrogateLevel(
-  load: (stage: string, name: string, branch?: number) => Promise<Table>,
-  stage: string,
-  branch: number,
-  obs: Observation,
-  scale: number,
-): Promise<Omit<SurrogateLevel, 'region' | 'maxD2'>> {
-  const artifact = await load(stage, 'surrogate', branch);
-  const surrogate = surrogateFromArtifact(String(artifact.getChild('json')!.get(0)));
-  if (surrogate.outputDim !== obs.depth.length) throw new UserError(`the surrogate predicts ${surrogate.outputDim} bands, the data have ${obs.depth.length}`);
-  const rmse = numberColumn(await load(stage, 'output_errors', branch), 'rmse');
-  return { surrogate, obs: withModelError(obs, rmse, scale) };
-}
-
 function resolution(p: { [key: string]: Json }): Resolution {
   return { ...DEFAULT_RESOLUTION, ...(p.resolution as Partial<Resolution>) };
+}
+
+/** GUIDE_RESOLUTION, never finer than the full model's own resolution. */
+function coarseResolution(full: Resolution): Resolution {
+  return { ...full, layers: Math.min(full.layers, GUIDE_RESOLUTION.layers), angles: Math.min(full.angles, GUIDE_RESOLUTION.angles), topHatNodes: Math.min(full.topHatNodes, GUIDE_RESOLUTION.topHatNodes), broadNodes: Math.min(full.broadNodes, GUIDE_RESOLUTION.broadNodes) };
 }
 
 function observation(p: { [key: string]: Json }): Observation {
@@ -233,48 +219,64 @@ function observation(p: { [key: string]: Json }): Observation {
   return injectObservation(cachedForwardModel(dir, resolution(p)), data.error, rng);
 }
 
-function problem(logLikelihood: InferenceProblem['logLikelihood'], obs: Observation): InferenceProblem {
-  return { paramNames: [...PARAM_NAMES], priorTransform, logLikelihood, ...(obs.truth && { truth: obs.truth }) };
+type Load = (stage: string, name: string, branch?: number) => Promise<Table>;
+
+/**
+ * The surrogate of params.surrogate (the prior-trained `surrogate` stage, or a round's
+ * `refine-surrogate`, fanned out per injection in synthetic mode) and the observation, with the
+ * band errors widened by params.errorScale × its held-out RMSE (0: none).
+ */
+async function loadSurrogate(p: { [key: string]: Json }, load: Load) {
+  await selectBackend();
+  const obs = observation(p);
+  const stage = String(p.surrogate);
+  const branch = stage === 'surrogate' || p.injection === undefined ? 0 : Number(p.injection);
+  const surrogate = surrogateFromArtifact(String((await load(stage, 'surrogate', branch)).getChild('json')!.get(0)));
+  if (surrogate.outputDim !== obs.depth.length) throw new UserError(`the surrogate predicts ${surrogate.outputDim} bands, the data have ${obs.depth.length}`);
+  const scale = Number(p.errorScale ?? 0);
+  const rmse = scale > 0 ? numberColumn(await load(stage, 'output_errors', branch), 'rmse') : [];
+  return { obs, branch, likelihood: surrogateLikelihood(surrogate, scale > 0 ? withModelError(obs, rmse, scale) : obs) };
+}
+
+/** The best full-model ln L among a training set's rows (their `depths` are full-model spectra). */
+function bestLogL(table: Table, obs: Observation): number {
+  const depths = table.getChild('depths')!;
+  let best = -Infinity;
+  for (let i = 0; i < table.numRows; i++) best = Math.max(best, gaussianLogLikelihood(obs, (depths.get(i) as Vector).toArray() as Float64Array));
+  return best;
+}
+
+function problem(logLikelihood: InferenceProblem['logLikelihood'], obs: Observation, guide?: InferenceProblem['guide']): InferenceProblem {
+  return { paramNames: [...PARAM_NAMES], priorTransform, logLikelihood, ...(guide && { guide }), ...(obs.truth && { truth: obs.truth }) };
+}
+
+function fullModelDepths(p: { [key: string]: Json }, thetas: number[][]): Table {
+  const model = cachedForwardModel(DATA_DIR, resolution(p));
+  const depths = thetas.map((t) => Array.from(model.depths(t)));
+  const columns: Record<string, number[] | number[][]> = Object.fromEntries(PARAM_NAMES.map((name, d) => [name, thetas.map((t) => t[d]!)]));
+  return tableFromColumns({ ...columns, depths });
 }
 
 export const atmosphericRetrieval: PipelineDefinition<typeof schema> = {
   name: 'atmospheric-retrieval',
-  description: 'HD 189733 b emission spectrum: nested-sampling retrieval with a neural surrogate of radiative transfer vs the full model',
-  version: '1',
+  description: 'HD 189733 b emission spectrum: exact nested-sampling retrieval guided by a posterior-trained neural surrogate of radiative transfer, checked against the full model',
+  // 2: the folded prior (symmetry.ts) changes every stage's numbers.
+  version: '2',
   schema,
   dataFiles: (c) => [{ key: 'dataDir', path: join(c.dataDir ?? DATA_DIR, DEPTHS_FILE) }],
+  checkData: (c) => checkSpectrum(c.dataDir ?? DATA_DIR),
   stages,
   simulators: {
-    /** θ from the uniform prior and the band-integrated depths of the full model, one row each. */
-    'training-set': (p, rng) => {
-      const model = cachedForwardModel(DATA_DIR, resolution(p));
-      const n = Number(p.size);
-      const thetas = Array.from({ length: n }, () => samplePrior(rng));
-      const depths = thetas.map((t) => Array.from(model.depths(t)));
-      const columns: Record<string, number[] | number[][]> = Object.fromEntries(PARAM_NAMES.map((name, d) => [name, thetas.map((t) => t[d]!)]));
-      return tableFromColumns({ ...columns, depths });
-    },
+    /** θ from the (folded) prior and the band-integrated depths of the full model, one row each. */
+    'training-set': (p, rng) => fullModelDepths(p, Array.from({ length: Number(p.size) }, () => samplePrior(rng))),
     /**
-     * θ from the widened region around an upstream retrieval's posterior (params.source; branch =
-     * the injection in synthetic mode) and the full model's depths, one row each.
+     * θ from an upstream retrieval's samples (params.source; branch = the injection in synthetic
+     * mode), jittered and folded (refinement.ts), and the full model's depths, one row each.
      */
-    'refine-set': async (p, rng, load) => {
-      const model = cachedForwardModel(DATA_DIR, resolution(p));
-      const branch = p.injection === undefined ? 0 : Number(p.injection);
-      const posterior = await load(String(p.source), 'posterior_samples', branch);
-      const region = posteriorRegion(thetaRows(posterior), numberColumn(posterior, 'weight'), Number(p.widen));
-      const thetas = Array.from({ length: Number(p.size) }, () => sampleRegion(region, rng));
-      // Residual targets: the full model minus the stacked prediction of the levels below.
-      await selectBackend();
-      const below = await Promise.all(
-        (p.below as string[]).map(async (stage) => surrogateFromArtifact(String((await load(stage, 'surrogate', stage === 'surrogate' ? 0 : branch)).getChild('json')!.get(0)))),
-      );
-      const previous = stackedPrediction(below, thetas);
-      below.forEach((s) => s.dispose());
-      const nb = model.nBands;
-      const depths = thetas.map((t, r) => Array.from(model.depths(t), (d, i) => d - previous[r * nb + i]!));
-      const columns: Record<string, number[] | number[][]> = Object.fromEntries(PARAM_NAMES.map((name, d) => [name, thetas.map((t) => t[d]!)]));
-      return tableFromColumns({ ...columns, depths });
+    'posterior-set': async (p, rng, load) => {
+      const posterior = await load(String(p.source), 'posterior_samples', p.injection === undefined ? 0 : Number(p.injection));
+      const run = { thetas: thetaRows(posterior), weights: numberColumn(posterior, 'weight') };
+      return fullModelDepths(p, posteriorTrainingThetas(run, Number(p.size), Number(p.jitter), rng));
     },
   },
   problems: {
@@ -282,52 +284,58 @@ export const atmosphericRetrieval: PipelineDefinition<typeof schema> = {
       const obs = observation(p);
       return problem(fullLogLikelihood(cachedForwardModel(String(p.dataDir), resolution(p)), obs), obs);
     },
+    /** The surrogate alone (search and preview retrievals, and the preview's ln L error). */
     surrogate: async (p, load) => {
-      await selectBackend();
-      const obs = observation(p);
-      const artifact = await load('surrogate', 'surrogate');
-      const surrogate = surrogateFromArtifact(String(artifact.getChild('json')!.get(0)));
-      if (surrogate.outputDim !== obs.depth.length) throw new UserError(`the surrogate predicts ${surrogate.outputDim} bands, the data have ${obs.depth.length}`);
-      const rmse = numberColumn(await load('surrogate', 'output_errors'), 'rmse');
-      return problem(surrogateLogLikelihood(surrogate, withModelError(obs, rmse, Number(p.surrogateErrorScale))), obs);
+      const { obs, likelihood } = await loadSurrogate(p, load);
+      return problem((batch) => likelihood(batch).logL, obs);
     },
     /**
-     * Nested surrogates: the base surrogate everywhere, each refinement round's surrogate inside its
-     * region (params.levels, innermost last; regions rebuilt from the same posterior samples the
-     * training set was drawn around).
+     * The full model decides; the surrogate guides: the ensemble (mean ln L̃, spread of the members'
+     * ln L) near its training set's best ln L, the coarse grid elsewhere (retrieval.ts: guideLikelihood).
      */
-    refined: async (p, load) => {
-      await selectBackend();
-      const obs = observation(p);
-      const branch = p.injection === undefined ? 0 : Number(p.injection);
-      const levels: SurrogateLevel[] = [{ ...(await surrogateLevel(load, 'surrogate', 0, obs, Number(p.surrogateErrorScale))), region: null, maxD2: Infinity }];
-      const refinedLevels = p.levels as { surrogate: string; source: string }[];
-      for (const [j, level] of refinedLevels.entries()) {
-        const posterior = await load(level.source, 'posterior_samples', branch);
-        const region = posteriorRegion(thetaRows(posterior), numberColumn(posterior, 'weight'), Number(p.widen));
-        // The innermost level (the one this retrieval refines) at refinement.errorScale, the levels between at outerErrorScale.
-        const scale = Number(j === refinedLevels.length - 1 ? p.refinementErrorScale : p.outerErrorScale);
-        levels.push({ ...(await surrogateLevel(load, level.surrogate, branch, obs, scale)), region, maxD2: Number(p.maxD2) });
-      }
-      return problem(refinedLogLikelihood(levels, Number(p.outsidePenalty)), obs);
+    guided: async (p, load) => {
+      const { obs, branch, likelihood } = await loadSurrogate({ ...p, errorScale: 0 }, load);
+      const trust = p.guideTrust as { trustDepth: number; maxSpread: number; relativeSpread: number };
+      const peakLogL = bestLogL(await load(String(p.trainingSet), 'observations', branch), obs);
+      const full = resolution(p);
+      const coarse = fullLogLikelihood(cachedForwardModel(String(p.dataDir), coarseResolution(full)), obs);
+      const guide = guideLikelihood(likelihood, coarse, { ...trust, peakLogL });
+      return problem(fullLogLikelihood(cachedForwardModel(String(p.dataDir), full), obs), obs, { logLikelihood: guide });
     },
   },
   reportFigures: atmosphericFigures,
 };
 
+/**
+ * The data folder parses (depths, errors, filter curves: data.ts) and has as many bands as the
+ * shipped spectrum: the training set and surrogate are simulated on those bands, never on the data.
+ */
+function checkSpectrum(dir: string): void {
+  const bands = loadEclipseSpectrum(dir).bands.length;
+  const trained = cachedSpectrum(DATA_DIR).bands.length;
+  if (bands !== trained) throw new UserError(`${join(dir, DEPTHS_FILE)}: band: ${bands} bands; the surrogate is trained on the shipped spectrum's ${trained}`);
+}
+
+/**
+ * The stage graph, listed in the order the report shows it (the engine runs by dependencies):
+ * the guided-exact retrieval first, the preview beside it, the reference and the comparisons,
+ * then the search and refinement stages that built the guide.
+ */
 function stages(c: AtmosphericConfig, inputs: InputFile[]): StageDefinition[] {
   const sizes = resolveSizes(c);
   const long = { timeoutMs: 4 * 60 * 60 * 1000, checkpointMs: c.checkpointSeconds * 1000 };
+  const synthetic = c.mode === 'synthetic';
+  const injections = Array.from({ length: c.injections }, (_, i) => i);
+  const perInjection = (param: string) => (synthetic ? { fanOut: { param, values: injections, concurrency: 1 } } : {});
   // The training set depends on prior, model, size and seed only — never on the observed data.
   const trainingSet: StageDefinition = {
     name: 'training-set',
     activity: 'simulate',
     params: { simulator: 'training-set', size: sizes.trainingSize, resolution: c.resolution },
     ...long,
-    // The simulator runs without heartbeats (≈ 1 ms per spectrum).
+    // The simulator runs without heartbeats (≈ 1.5 ms per spectrum).
     heartbeatTimeoutMs: 60 * 60 * 1000,
   };
-  const { ensembleSize, epochs } = sizes;
   const surrogate: StageDefinition = {
     name: 'surrogate',
     activity: 'trainSurrogate',
@@ -336,12 +344,11 @@ function stages(c: AtmosphericConfig, inputs: InputFile[]): StageDefinition[] {
       training: { stage: 'training-set', output: 'observations' },
       inputs: [...PARAM_NAMES],
       outputs: 'depths',
-      surrogate: { ...c.surrogate, ensembleSize, epochs },
+      surrogate: { ...c.surrogate, ensembleSize: sizes.ensembleSize, epochs: sizes.epochs },
     },
     ...long,
     heartbeatTimeoutMs: 5 * 60 * 1000,
   };
-  const synthetic = c.mode === 'synthetic';
   // The data file's hash is a param of the retrievals, so new data means new retrievals (only).
   const retrieval = {
     dataDir: c.dataDir ?? DATA_DIR,
@@ -350,18 +357,16 @@ function stages(c: AtmosphericConfig, inputs: InputFile[]): StageDefinition[] {
     nlive: sizes.nlive,
     dlogz: c.dlogz,
     // Slice proposals: ~60 calls per iteration whatever the posterior's shape; uniform sampling in
-    // ellipsoids fell below 0.5 % efficiency on this 9-D posterior (measured: 349k calls by
-    // iteration 1000 vs 102k calls for the whole slice run at 100 live points).
+    // ellipsoids fell below 0.5 % efficiency on this 9-D posterior. Guided sampling needs them too.
     proposal: 'slice',
     slices: c.slices,
     // Slice chains advanced in lock-step: the surrogate sees batches of this size (one tfjs call
     // per batch instead of per point).
     parallelProposals: 16,
-    // Common random numbers: both samplers make the same draws until their likelihoods differ.
+    // Common random numbers: every sampler makes the same draws until their likelihoods differ.
     samplerSeed: c.seed + 1,
     ...(synthetic && { runSeed: c.seed }),
   };
-  const fanOut = synthetic ? { fanOut: { param: 'injection', values: Array.from({ length: c.injections }, (_, i) => i), concurrency: 1 } } : {};
   const ns = (name: string, problemName: string, dependsOn: string[], extra: { [key: string]: Json } = {}): StageDefinition => ({
     name,
     activity: 'nestedSampling',
@@ -369,114 +374,94 @@ function stages(c: AtmosphericConfig, inputs: InputFile[]): StageDefinition[] {
     params: { problem: problemName, ...retrieval, ...extra },
     ...long,
     heartbeatTimeoutMs: 2 * 60 * 1000,
-    ...fanOut,
+    ...perInjection('injection'),
   });
-  const out = [trainingSet, surrogate, ns('retrieve-surrogate', 'surrogate', ['surrogate'], { surrogateErrorScale: c.surrogateErrorScale })];
-  let headline = out.at(-1)!;
-  // Refinement rounds: region around the previous retrieval → full-model spectra there → local
-  // surrogate → retrieval with the nested surrogates.
-  const injections = Array.from({ length: c.injections }, (_, i) => i);
-  const levels: { surrogate: string; source: string }[] = [];
+
+  // Search, then refinement rounds: previous posterior → full-model spectra at its samples → fresh
+  // ensemble → retrieval with it alone.
+  const search = [trainingSet, surrogate, ns('retrieve-surrogate', 'surrogate', ['surrogate'], { surrogate: 'surrogate', errorScale: c.searchErrorScale })];
   let previous = 'retrieve-surrogate';
   for (let r = 1; r <= c.refinement.rounds; r++) {
     const names = refinementStages(r);
-    const below = ['surrogate', ...levels.map((l) => l.surrogate)];
-    out.push({
-      name: names.set,
-      activity: 'simulate',
-      dependsOn: [previous, ...below],
-      params: { simulator: 'refine-set', source: previous, below, size: sizes.refinementSize, widen: c.refinement.widen, resolution: c.resolution },
-      ...long,
-      heartbeatTimeoutMs: 60 * 60 * 1000,
-      ...(synthetic && { fanOut: { param: 'injection', values: injections, concurrency: 1 } }),
-    });
-    out.push({
-      ...surrogate,
-      name: names.surrogate,
-      dependsOn: [names.set],
-      params: {
-        ...surrogate.params,
-        training: { stage: names.set, output: 'observations' },
-        surrogate: { ...c.surrogate, ensembleSize: c.refinement.ensembleSize, epochs: c.refinement.epochs ?? epochs },
+    search.push(
+      {
+        name: names.set,
+        activity: 'simulate',
+        dependsOn: [previous],
+        params: { simulator: 'posterior-set', source: previous, size: sizes.refinementSize, jitter: c.refinement.jitter, resolution: c.resolution },
+        ...long,
+        heartbeatTimeoutMs: 60 * 60 * 1000,
+        ...perInjection('injection'),
       },
-      ...(synthetic && { fanOut: { param: 'trainingBranch', values: injections, concurrency: 1 } }),
-    });
-    levels.push({ surrogate: names.surrogate, source: previous });
-    const dependsOn = ['surrogate', ...levels.flatMap((l) => [l.surrogate, l.source])];
-    out.push(
-      ns(names.retrieve, 'refined', [...new Set(dependsOn)], {
-        surrogateErrorScale: c.surrogateErrorScale,
-        refinementErrorScale: r === c.refinement.rounds ? c.refinement.finalErrorScale : c.refinement.errorScale,
-        outerErrorScale: c.refinement.outerErrorScale,
-        outsidePenalty: c.refinement.outsidePenalty,
-        widen: c.refinement.widen,
-        maxD2: c.refinement.maxD2,
-        levels: levels.map((l) => ({ ...l })),
-      }),
+      {
+        ...surrogate,
+        name: names.surrogate,
+        dependsOn: [names.set],
+        params: {
+          ...surrogate.params,
+          training: { stage: names.set, output: 'observations' },
+          surrogate: { ...c.surrogate, ensembleSize: c.refinement.ensembleSize, epochs: sizes.refinementEpochs },
+        },
+        ...perInjection('trainingBranch'),
+      },
+      ns(names.retrieve, 'surrogate', [names.surrogate], { surrogate: names.surrogate }),
     );
     previous = names.retrieve;
-    headline = out.at(-1)!;
   }
-  if (c.correction) {
-    out.push({
-      name: 'correct-surrogate',
-      activity: 'reweightPosterior',
-      dependsOn: ['retrieve-surrogate'],
-      params: { problem: 'full', samples: { stage: 'retrieve-surrogate' }, cut: c.correctionCut, ...retrieval },
-      ...long,
-      ...fanOut,
-    });
-  }
-  if (!c.reference) return out;
-  // After the surrogate side, not beside it: stages share one worker thread, and a full-model batch
-  // running concurrently would inflate the surrogate retrieval's wall time (the speed-up's denominator).
-  // The reference: `retrieve-full` (same sampler seed as the surrogate runs: common random
-  // numbers), merged with referenceRuns − 1 more runs of their own seeds when asked. The others
-  // wait for `retrieve-full` (its wall time is the speed-up's numerator, so nothing shares its
-  // worker), then run side by side.
+  const preview = previewStages(c);
+  // After the preview, not beside it: stages share one worker thread, and concurrent work would
+  // inflate the sampler wall times the speed-up compares.
+  const { trustDepth, maxSpread, relativeSpread, ...sampler } = c.guide;
+  const guided = ns('retrieve-guided', 'guided', [preview.retrieve, preview.surrogate, preview.set], {
+    surrogate: preview.surrogate,
+    trainingSet: preview.set,
+    guide: sampler,
+    guideTrust: { trustDepth, maxSpread, relativeSpread },
+  });
+  if (!c.reference) return [guided, ...search];
+
+  // The reference: `retrieve-full` (same sampler seed as the other runs), merged with
+  // referenceRuns − 1 more runs of their own seeds when asked. It waits for the guided run (its wall
+  // time is the speed-up's numerator, so nothing shares its worker); the others then run side by side.
+  const reference: StageDefinition[] = [];
   const fullRuns = (name: string, seed: number, dependsOn: string[]): string => {
     const names = Array.from({ length: c.referenceRuns }, (_, k) => (k === 0 ? name : `${name}-${k + 1}`));
-    names.forEach((n, k) => out.push(ns(n, 'full', k === 0 ? dependsOn : ['retrieve-full'], { samplerSeed: seed + 1000 * k })));
+    names.forEach((n, k) => reference.push(ns(n, 'full', k === 0 ? dependsOn : ['retrieve-full'], { samplerSeed: seed + 1000 * k })));
     if (names.length === 1) return name;
     const merged = name.replace('retrieve-', 'merge-');
-    out.push({ name: merged, activity: 'mergeNestedRuns', dependsOn: names, params: { runs: names, parameters: [...PARAM_NAMES] }, ...fanOut });
+    reference.push({ name: merged, activity: 'mergeNestedRuns', dependsOn: names, params: { runs: names, parameters: [...PARAM_NAMES] }, ...perInjection('injection') });
     return merged;
   };
-  const reference = fullRuns('retrieve-full', c.seed + 1, c.correction ? ['correct-surrogate', previous] : [previous]);
-  // The headline surrogate's likelihood on the reference's own samples: ln L error where the
-  // full-model posterior lives, free of sampler noise (summary deltaLogLMean / deltaLogLSd).
-  out.push({
-    name: 'surrogate-error',
-    activity: 'reweightPosterior',
-    dependsOn: [reference, ...(headline.dependsOn ?? [])],
-    params: { ...headline.params, samples: { stage: reference }, cut: c.correctionCut },
-    ...long,
-    ...fanOut,
-  });
+  const full = fullRuns('retrieve-full', c.seed + 1, ['retrieve-guided']);
   const check = c.referenceCheck ? fullRuns('retrieve-full-check', c.seed + 2, ['retrieve-full']) : undefined;
   const branches = synthetic ? c.injections : 1;
-  // `compare`: the headline (last refinement round, or the base surrogate without refinement).
-  const compared = [
-    [headlineStage(c), ''],
-    ...(c.refinement.rounds > 0 ? [['retrieve-surrogate', '-base']] : []),
-    ...(c.correction ? [['correct-surrogate', '-corrected']] : []),
-    ...(check ? [[check, '-reference']] : []),
-  ];
-  for (const [stage, suffix] of compared) {
+  const comparisons: StageDefinition[] = [];
+  for (const [stage, suffix] of [['retrieve-guided', '-guided'], [preview.retrieve, '-preview'], ...(check ? [[check, '-reference']] : [])] as const) {
     for (let b = 0; b < branches; b++) {
       const branch: { [key: string]: Json } = synthetic ? { branch: b } : {};
-      out.push({
+      comparisons.push({
         name: `compare${suffix}${synthetic ? `-${b}` : ''}`,
         activity: 'comparePosteriors',
-        dependsOn: [reference, stage!],
+        dependsOn: [full, stage],
         params: {
-          reference: { stage: reference, output: 'posterior_samples', ...branch },
-          other: { stage: stage!, output: 'posterior_samples', ...branch },
+          reference: { stage: full, output: 'posterior_samples', ...branch },
+          other: { stage, output: 'posterior_samples', ...branch },
           parameters: [...PARAM_NAMES],
           c2st: c.c2st,
+          resolution: true,
         },
       });
     }
   }
-  return out;
+  // The preview surrogate's ln L on the reference's own samples: its error where the full-model
+  // posterior lives, free of sampler noise (summary deltaLogLMean / deltaLogLSd / quantiles).
+  const surrogateError: StageDefinition = {
+    name: 'surrogate-error',
+    activity: 'reweightPosterior',
+    dependsOn: [full, preview.surrogate],
+    params: { ...retrieval, problem: 'surrogate', surrogate: preview.surrogate, samples: { stage: full }, cut: 15 },
+    ...long,
+    ...perInjection('injection'),
+  };
+  return [guided, search.find((s) => s.name === preview.retrieve)!, ...reference, ...comparisons, ...search.filter((s) => s.name !== preview.retrieve), surrogateError];
 }

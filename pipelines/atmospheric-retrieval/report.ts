@@ -1,7 +1,8 @@
 /**
- * The pipeline's own report figures: the best-fit spectra of the retrievals (full model, the last
- * refined-surrogate round — the headline — and the base surrogate) against the data, and the
- * temperature-profile band (median, 68 % and 95 %) from posterior draws.
+ * The pipeline's own report figures: the best-fit spectra of the retrievals (the guided-exact
+ * headline, the surrogate preview, the full-model reference) against the data, and the
+ * temperature-profile band (median, 68 % and 95 %) from posterior draws — all in the folded
+ * parametrisation every retrieval samples (symmetry.ts).
  */
 import type { Table } from 'apache-arrow';
 import type { Json } from '../../lib/engine/types.ts';
@@ -17,10 +18,12 @@ import type { Resolution } from './forward.ts';
 import { cachedForwardModel, cachedSpectrum, injectionRng, injectObservation } from './retrieval.ts';
 
 
-/** The last refinement round's retrieval among the run's completed stages (the headline), if any. */
-export function refinedStage(stages: readonly { name: string; status: string }[]): string | undefined {
-  return stages.filter((s) => s.status === 'completed' && /^retrieve-refined(-\d+)?$/.test(s.name)).map((s) => s.name).at(-1);
+/** The preview among the run's stages: the last refinement round's retrieval, else the search's. */
+export function previewStage(stages: readonly { name: string }[]): string {
+  return stages.map((s) => s.name).filter((n) => /^retrieve-refined(-\d+)?$/.test(n)).sort((a, b) => roundOf(a) - roundOf(b)).at(-1) ?? 'retrieve-surrogate';
 }
+
+const roundOf = (name: string) => Number(/-(\d+)$/.exec(name)?.[1] ?? 1);
 
 /** Posterior draws for the temperature band. */
 const PROFILE_DRAWS = 300;
@@ -42,13 +45,11 @@ export async function atmosphericFigures(run: RunArtifacts): Promise<PipelineFig
   const model = cachedForwardModel(dir, { ...DEFAULT_RESOLUTION, ...(config.resolution as Partial<Resolution>) });
   const data = cachedSpectrum(dir);
   const synthetic = config.mode === 'synthetic';
-  const refined = refinedStage(run.manifest.stages);
   const merged = run.manifest.stages.some((s) => s.name === 'merge-full' && s.status === 'completed');
   const retrievals = [
+    { stage: 'retrieve-guided', label: 'guided exact' },
+    { stage: previewStage(run.manifest.stages), label: 'surrogate preview' },
     merged ? { stage: 'merge-full', label: `full model (${String(config.referenceRuns)} runs merged)` } : { stage: 'retrieve-full', label: 'full model' },
-    ...(refined ? [{ stage: refined, label: 'refined surrogate' }] : []),
-    { stage: 'retrieve-surrogate', label: refined ? 'base surrogate' : 'surrogate' },
-    { stage: 'correct-surrogate', label: 'surrogate + correction' },
   ];
   const posteriors: { label: string; table: Table }[] = [];
   for (const r of retrievals) {

@@ -1,19 +1,18 @@
 /**
- * Retrieval problems: the uniform prior, the observed (or injected) spectrum, and the Gaussian
- * likelihood with either the full forward model or the neural surrogate in place of radiative
- * transfer (Himes et al. 2022).
+ * Retrieval problems: the (folded) uniform prior, the observed (or injected) spectrum, the Gaussian
+ * likelihood with the full forward model or a neural surrogate in place of radiative transfer
+ * (Himes et al. 2022), and the guide of the surrogate-guided exact retrieval.
  */
-import { cholesky } from '../../lib/nn/linalg.ts';
 import { toMatrix } from '../../lib/nn/matrix.ts';
 import { Surrogate, type SerializedSurrogate } from '../../lib/nn/surrogate.ts';
 import { Rng } from '../../lib/random.ts';
 import { DEFAULT_RESOLUTION, PARAMETERS, PARAM_NAMES } from './constants.ts';
 import { DATA_DIR, loadEclipseSpectrum, type EclipseSpectrum } from './data.ts';
 import { ForwardModel, type Resolution } from './forward.ts';
+import { foldedPriorTransform } from './symmetry.ts';
 
-export function priorTransform(u: readonly number[]): number[] {
-  return PARAMETERS.map((p, i) => p.low + (p.high - p.low) * u[i]!);
-}
+/** BART's uniform prior, folded onto the profile's canonical copy (symmetry.ts): every retrieval samples it. */
+export const priorTransform = foldedPriorTransform;
 
 export function samplePrior(rng: Rng): number[] {
   return priorTransform(PARAMETERS.map(() => rng.uniform()));
@@ -75,157 +74,85 @@ export function fullLogLikelihood(model: ForwardModel, obs: Observation): (batch
 }
 
 /**
- * The observation with the surrogate's own error folded in: s² = σ² + (scale × rmse)², rmse the
- * surrogate's held-out error per band (measured on prior draws at training, so independent of the
- * data). The surrogate posterior then stays wide enough to cover the full model's.
+ * The observation with a surrogate's own error added: s² = σ² + (scale × rmse)², rmse its held-out
+ * error per band. Only the search retrieval uses it (a wide first posterior for round 1 to train on).
  */
 export function withModelError(obs: Observation, rmse: ArrayLike<number>, scale: number): Observation {
   return { ...obs, error: obs.error.map((e, i) => Math.hypot(e, scale * rmse[i]!)) };
 }
 
 /**
- * Batched ln L with the surrogate: one ensemble prediction for the whole batch (per-call overhead
- * of the network dominates single-point calls).
+ * Batched surrogate likelihood from one ensemble prediction per batch (the network's per-call
+ * overhead dominates single points): ln L̃ at the ensemble-mean spectrum, and as `spread` the
+ * standard deviation over members of each member's own ln L — the ensemble's disagreement in nats,
+ * the unit of the guided sampler's margin. A posterior-trained ensemble agrees where it was
+ * trained and disagrees where it extrapolates, so the margin widens where the surrogate knows least.
  */
-export function surrogateLogLikelihood(surrogate: Surrogate, obs: Observation): (batch: number[][]) => number[] {
+export function surrogateLikelihood(surrogate: Surrogate, obs: Observation): (batch: number[][]) => { logL: number[]; spread: number[] } {
   return (batch) => {
-    const { mean } = surrogate.predictMatrix(toMatrix(batch, PARAM_NAMES.length));
-    const cols = mean.cols;
-    return batch.map((_, r) => gaussianLogLikelihood(obs, mean.data.subarray(r * cols, (r + 1) * cols)));
+    const members = surrogate.predictMembers(toMatrix(batch, PARAM_NAMES.length));
+    const cols = surrogate.outputDim;
+    const k = members.length;
+    const mean = new Float64Array(cols);
+    const memberLogL = new Float64Array(k);
+    const logL: number[] = [];
+    const spread: number[] = [];
+    for (let r = 0; r < batch.length; r++) {
+      mean.fill(0);
+      members.forEach((m, j) => {
+        const row = m.data.subarray(r * cols, (r + 1) * cols);
+        for (let i = 0; i < cols; i++) mean[i]! += row[i]! / k;
+        memberLogL[j] = gaussianLogLikelihood(obs, row);
+      });
+      const avg = memberLogL.reduce((a, b) => a + b, 0) / k;
+      const variance = memberLogL.reduce((a, l) => a + (l - avg) ** 2, 0) / k;
+      logL.push(gaussianLogLikelihood(obs, mean));
+      // Far outside the training data members can disagree beyond floating point: "huge", not NaN.
+      spread.push(Number.isFinite(variance) ? Math.sqrt(variance) : Number.MAX_VALUE);
+    }
+    return { logL, spread };
+  };
+}
+
+export type GuideFunction = (batch: number[][]) => { logL: number[]; spread: number[] };
+
+/** Where the guide trusts the network, and how it widens the coarse model's margin (guideLikelihood). */
+export interface GuideTrust {
+  /** The best full-model ln L the network was trained around (its training set's): depths are measured from it. */
+  peakLogL: number;
+  /** The network answers within this many nats of the peak (by its own ln L̃)… */
+  trustDepth: number;
+  /** …where its members agree to this spread (nats). */
+  maxSpread: number;
+  /** Elsewhere the coarse model answers, with spread = this fraction of its depth below the peak. */
+  relativeSpread: number;
+}
+
+/**
+ * The guided retrieval's surrogate: the posterior-trained ensemble where it was trained — near
+ * the peak, members agreeing — and a coarse radiative-transfer grid (GUIDE_RESOLUTION) elsewhere.
+ * Why both: a nested run spends about half its iterations on contours tens to thousands of nats
+ * below the peak, where a network trained on the posterior underestimates ln L by as much; one such
+ * underestimate at a live point widens the guided sampler's margin for the rest of the run (measured:
+ * 1168 and 14967 nats after the first hundred iterations). The coarse grid's underestimates stay
+ * within a few nats there; its spread grows with depth (relativeSpread) to cover the rest.
+ */
+export function guideLikelihood(network: GuideFunction, coarse: (batch: number[][]) => ArrayLike<number>, trust: GuideTrust): GuideFunction {
+  return (batch) => {
+    const { logL, spread } = network(batch);
+    const far = batch.flatMap((_, i) => (trust.peakLogL - logL[i]! > trust.trustDepth || spread[i]! > trust.maxSpread ? [i] : []));
+    if (far.length) {
+      const values = coarse(far.map((i) => batch[i]!));
+      far.forEach((i, k) => {
+        logL[i] = values[k]!;
+        spread[i] = trust.relativeSpread * Math.max(0, trust.peakLogL - values[k]!);
+      });
+    }
+    return { logL, spread };
   };
 }
 
 /** Parse the `surrogate` JSON artifact (a one-row `json` table, RunStore.putJson). */
 export function surrogateFromArtifact(json: string): Surrogate {
   return Surrogate.restore(JSON.parse(json) as SerializedSurrogate);
-}
-
-
-/**
- * A region of parameter space around a posterior, for local refinement of the surrogate: the
- * posterior's weighted mean and covariance widened by `widen` (Σ_region = widen² Σ_posterior),
- * held as the Cholesky factor L of Σ_region. Points are drawn from N(mean, Σ_region) truncated to
- * the prior box; membership is the Mahalanobis distance d² = (θ − mean)ᵀ Σ_region⁻¹ (θ − mean).
- */
-export interface Region {
-  mean: number[];
-  chol: number[][];
-}
-
-/** The region of a weighted posterior sample (rows θ, weights summing to any positive total). */
-export function posteriorRegion(thetas: readonly (readonly number[])[], weights: ArrayLike<number>, widen: number): Region {
-  const d = thetas[0]!.length;
-  let total = 0;
-  for (let i = 0; i < thetas.length; i++) total += weights[i]!;
-  const mean = new Array<number>(d).fill(0);
-  thetas.forEach((t, i) => t.forEach((x, a) => (mean[a]! += (weights[i]! / total) * x)));
-  const cov = Array.from({ length: d }, () => new Array<number>(d).fill(0));
-  thetas.forEach((t, i) => {
-    const w = weights[i]! / total;
-    for (let a = 0; a < d; a++) for (let b = 0; b <= a; b++) cov[a]![b]! += w * (t[a]! - mean[a]!) * (t[b]! - mean[b]!);
-  });
-  // Symmetrise, widen, and add (1e-4 × prior range)² to the diagonal (a posterior collapsed onto
-  // a prior bound, or a degenerate direction, would otherwise give a singular covariance).
-  for (let a = 0; a < d; a++) {
-    for (let b = 0; b < a; b++) cov[b]![a] = cov[a]![b] = cov[a]![b]! * widen * widen;
-    const range = PARAMETERS[a]!.high - PARAMETERS[a]!.low;
-    cov[a]![a] = cov[a]![a]! * widen * widen + (1e-4 * range) ** 2;
-  }
-  return { mean, chol: cholesky(cov) };
-}
-
-/** d² of θ from the region's mean in units of its covariance. */
-export function mahalanobis2(region: Region, theta: readonly number[]): number {
-  const { chol, mean } = region;
-  const d = mean.length;
-  const y = new Array<number>(d);
-  let s2 = 0;
-  for (let i = 0; i < d; i++) {
-    let s = theta[i]! - mean[i]!;
-    for (let k = 0; k < i; k++) s -= chol[i]![k]! * y[k]!;
-    y[i] = s / chol[i]![i]!;
-    s2 += y[i]! * y[i]!;
-  }
-  return s2;
-}
-
-const insidePrior = (theta: readonly number[]) => PARAMETERS.every((p, i) => theta[i]! >= p.low && theta[i]! <= p.high);
-
-/**
- * θ ~ N(mean, Σ_region) truncated to the prior box (rejection; after 1000 rejections a draw from
- * the prior, so the loop always ends).
- */
-export function sampleRegion(region: Region, rng: Rng): number[] {
-  const d = region.mean.length;
-  for (let attempt = 0; attempt < 1000; attempt++) {
-    const z = Array.from({ length: d }, () => rng.normal());
-    const theta = region.mean.map((m, i) => {
-      let s = m;
-      for (let k = 0; k <= i; k++) s += region.chol[i]![k]! * z[k]!;
-      return s;
-    });
-    if (insidePrior(theta)) return theta;
-  }
-  return samplePrior(rng);
-}
-
-/**
- * One level of a refined likelihood: a surrogate network, its (error-inflated) observation, and
- * where it is trusted (null: everywhere). Level 0 predicts the spectrum; every later level predicts
- * the residual of the full model after the levels below it (trained on full − previous prediction
- * in its region), so level j's spectrum is the sum of networks 0…j and its held-out RMSE is the
- * error of that sum.
- */
-export interface SurrogateLevel {
-  surrogate: Surrogate;
-  obs: Observation;
-  region: Region | null;
-  /** Trusted where d² < maxD2. */
-  maxD2: number;
-}
-
-/** Σ of the first `count` networks' ensemble means at each row of `batch` (row-major, outputDim columns). */
-export function stackedPrediction(surrogates: readonly Surrogate[], batch: readonly (readonly number[])[], count = surrogates.length): Float64Array {
-  const cols = surrogates[0]!.outputDim;
-  const out = new Float64Array(batch.length * cols);
-  if (!batch.length) return out;
-  const inputs = toMatrix(batch as number[][], PARAM_NAMES.length);
-  for (let j = 0; j < count; j++) {
-    const { mean } = surrogates[j]!.predictMatrix(inputs);
-    for (let k = 0; k < out.length; k++) out[k]! += mean.data[k]!;
-  }
-  return out;
-}
-
-/**
- * Batched ln L with stacked surrogates (base surrogate everywhere, each refinement's residual
- * network added inside its region): each point uses the last level whose region contains it, so
- * nested sampling explores the whole prior with the base surrogate and the posterior bulk with the
- * most refined sum. Points outside the innermost region get `outsidePenalty` nats less: the outer
- * levels only guide the sampler towards the region (their shape is kept), and neither their
- * spurious peaks nor the normalisation of their error-inflated likelihoods can pull posterior mass
- * or evidence out of it — the result is the posterior and evidence of the prior restricted to the
- * innermost region, equal to the unrestricted ones when the region holds the posterior.
- */
-export function refinedLogLikelihood(levels: readonly SurrogateLevel[], outsidePenalty = 0): (batch: number[][]) => number[] {
-  const surrogates = levels.map((l) => l.surrogate);
-  return (batch) => {
-    const level = batch.map((theta) => {
-      for (let j = levels.length - 1; j > 0; j--) {
-        const l = levels[j]!;
-        if (!l.region || mahalanobis2(l.region, theta) < l.maxD2) return j;
-      }
-      return 0;
-    });
-    const out = new Array<number>(batch.length);
-    levels.forEach((l, j) => {
-      const rows = batch.flatMap((_, i) => (level[i] === j ? [i] : []));
-      if (!rows.length) return;
-      const mean = stackedPrediction(surrogates, rows.map((i) => batch[i]!), j + 1);
-      const cols = surrogates[0]!.outputDim;
-      const penalty = j < levels.length - 1 ? outsidePenalty : 0;
-      rows.forEach((i, k) => (out[i] = gaussianLogLikelihood(l.obs, mean.subarray(k * cols, (k + 1) * cols)) - penalty));
-    });
-    return out;
-  };
 }

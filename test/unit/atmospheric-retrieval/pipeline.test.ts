@@ -1,34 +1,27 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { atmosphericRetrieval, headlineStage, resolveSizes } from '../../../pipelines/atmospheric-retrieval/index.ts';
-import { PARAMETERS } from '../../../pipelines/atmospheric-retrieval/constants.ts';
-import { refinedStage } from '../../../pipelines/atmospheric-retrieval/report.ts';
-import {
-  gaussianLogLikelihood,
-  mahalanobis2,
-  posteriorRegion,
-  refinedLogLikelihood,
-  sampleRegion,
-  stackedPrediction,
-  withModelError,
-  type SurrogateLevel,
-} from '../../../pipelines/atmospheric-retrieval/retrieval.ts';
-import { Rng } from '../../../lib/random.ts';
+import { atmosphericRetrieval, previewStages, resolveSizes } from '../../../pipelines/atmospheric-retrieval/index.ts';
+import { previewStage } from '../../../pipelines/atmospheric-retrieval/report.ts';
+import { gaussianLogLikelihood, guideLikelihood, surrogateLikelihood, withModelError } from '../../../pipelines/atmospheric-retrieval/retrieval.ts';
 import { logLikelihoodShift, pointsToReweight, reweightNested } from '../../../lib/sampling/reweight.ts';
 
 const inputs = (sha256: string) => [{ key: 'dataDir', path: '/x/eclipse_depths.csv', sha256, bytes: 1 }] as never;
+const stagesOf = (c: object) => atmosphericRetrieval.stages(atmosphericRetrieval.schema.parse(c), inputs('aaa'));
 
 test('presets fill only the size keys the user left unset', () => {
   const parse = (c: object) => atmosphericRetrieval.schema.parse(c);
-  assert.deepEqual(resolveSizes(parse({})), { trainingSize: 8000, epochs: 60, ensembleSize: 2, nlive: 100, refinementSize: 4000 });
+  assert.deepEqual(resolveSizes(parse({})), { trainingSize: 8000, epochs: 60, ensembleSize: 2, nlive: 100, refinementSize: 4000, refinementEpochs: 150 });
   assert.deepEqual(resolveSizes(parse({ preset: 'full', nlive: 300, refinement: { trainingSize: 900 } })), {
     trainingSize: 50000,
     epochs: 300,
     ensembleSize: 5,
     nlive: 300,
     refinementSize: 900,
+    refinementEpochs: 300,
   });
-  assert.throws(() => parse({ refinement: { unknownKey: 1 } }), 'strict refinement schema');
+  assert.throws(() => parse({ refinement: { widen: 1.5 } }), 'the Gaussian-region keys are gone');
+  assert.throws(() => parse({ refinement: { ensembleSize: 1 } }), 'a guide needs an ensemble spread');
+  assert.throws(() => parse({ guide: { relativeSpread: 0.5 } }), 'k · relativeSpread < 1, else the guide accepts everything');
   assert.throws(() => parse({ preset: 'huge' }));
   assert.throws(() => parse({ unknownKey: 1 }), 'strict schema');
 });
@@ -40,106 +33,102 @@ test('training set and surrogate stages do not depend on the observed data; the 
   const byName = (stages: typeof a, name: string) => JSON.stringify(stages.find((s) => s.name === name));
   assert.equal(byName(a, 'training-set'), byName(b, 'training-set'));
   assert.equal(byName(a, 'surrogate'), byName(b, 'surrogate'));
-  assert.notEqual(byName(a, 'retrieve-surrogate'), byName(b, 'retrieve-surrogate'));
-  assert.notEqual(byName(a, 'retrieve-full'), byName(b, 'retrieve-full'));
-  assert.notEqual(byName(a, 'retrieve-refined-2'), byName(b, 'retrieve-refined-2'));
-  const synthetic = atmosphericRetrieval.stages(atmosphericRetrieval.schema.parse({ mode: 'synthetic', injections: 3, reference: false }), inputs('aaa'));
-  assert.deepEqual(synthetic.find((s) => s.name === 'retrieve-surrogate')!.fanOut!.values, [0, 1, 2]);
+  for (const name of ['retrieve-surrogate', 'retrieve-refined-2', 'retrieve-guided', 'retrieve-full']) assert.notEqual(byName(a, name), byName(b, name), name);
+  const synthetic = stagesOf({ mode: 'synthetic', injections: 3, reference: false });
+  const stage = (n: string) => synthetic.find((s) => s.name === n)!;
+  assert.deepEqual(stage('retrieve-guided').fanOut!.values, [0, 1, 2]);
   // Refinement fans out per injection: its set, surrogate and retrieval see injection i's branch.
-  assert.deepEqual(synthetic.find((s) => s.name === 'refine-training-set')!.fanOut, { param: 'injection', values: [0, 1, 2], concurrency: 1 });
-  assert.deepEqual(synthetic.find((s) => s.name === 'refine-surrogate-2')!.fanOut, { param: 'trainingBranch', values: [0, 1, 2], concurrency: 1 });
+  assert.deepEqual(stage('refine-training-set').fanOut, { param: 'injection', values: [0, 1, 2], concurrency: 1 });
+  assert.deepEqual(stage('refine-surrogate-2').fanOut, { param: 'trainingBranch', values: [0, 1, 2], concurrency: 1 });
 });
 
-test('refinement rounds: stage chain, headline and comparisons', () => {
-  const names = (c: object) => atmosphericRetrieval.stages(atmosphericRetrieval.schema.parse(c), inputs('aaa')).map((s) => s.name);
-  assert.deepEqual(names({ refinement: { rounds: 0 } }), ['training-set', 'surrogate', 'retrieve-surrogate', 'retrieve-full', 'surrogate-error', 'compare']);
-  // The reference check: a second full-model run with its own sampler seed, compared with the first.
-  const checked = atmosphericRetrieval.stages(atmosphericRetrieval.schema.parse({ refinement: { rounds: 0 }, referenceCheck: true }), inputs('aaa'));
-  assert.deepEqual(checked.map((s) => s.name), ['training-set', 'surrogate', 'retrieve-surrogate', 'retrieve-full', 'surrogate-error', 'retrieve-full-check', 'compare', 'compare-reference']);
-  const seedOf = (n: string) => checked.find((s) => s.name === n)!.params.samplerSeed;
-  assert.notEqual(seedOf('retrieve-full-check'), seedOf('retrieve-full'));
-  assert.equal((checked.find((s) => s.name === 'compare-reference')!.params.other as { stage: string }).stage, 'retrieve-full-check');
-  // Merged references: K runs each (own seeds), merged, compared merged against merged.
-  const merged = atmosphericRetrieval.stages(atmosphericRetrieval.schema.parse({ refinement: { rounds: 0 }, referenceCheck: true, referenceRuns: 3 }), inputs('aaa'));
+test('stage graph: search, posterior-trained rounds, guided exact retrieval, reference and comparisons', () => {
+  const names = (c: object) => stagesOf(c).map((s) => s.name);
+  // Listed in report order: the guided headline, the preview, the reference, the comparisons, then the search.
+  assert.deepEqual(names({ refinement: { rounds: 0 } }), ['retrieve-guided', 'retrieve-surrogate', 'retrieve-full', 'compare-guided', 'compare-preview', 'training-set', 'surrogate', 'surrogate-error']);
+  assert.deepEqual(names({ reference: false }), [
+    'retrieve-guided',
+    'training-set',
+    'surrogate',
+    'retrieve-surrogate',
+    'refine-training-set',
+    'refine-surrogate',
+    'retrieve-refined',
+    'refine-training-set-2',
+    'refine-surrogate-2',
+    'retrieve-refined-2',
+  ]);
+  const config = atmosphericRetrieval.schema.parse({});
+  const two = atmosphericRetrieval.stages(config, inputs('aaa'));
+  const stage = (n: string) => two.find((s) => s.name === n)!;
+  assert.deepEqual(previewStages(config), { set: 'refine-training-set-2', surrogate: 'refine-surrogate-2', retrieve: 'retrieve-refined-2' });
+  // Round r trains a fresh ensemble on the samples of round r − 1's retrieval; no inflation after the search.
+  assert.deepEqual(stage('refine-training-set').params, { simulator: 'posterior-set', source: 'retrieve-surrogate', size: 4000, jitter: 0.15, resolution: config.resolution });
+  assert.equal(stage('refine-training-set-2').params.source, 'retrieve-refined');
+  assert.deepEqual(stage('refine-surrogate-2').params.training, { stage: 'refine-training-set-2', output: 'observations' });
+  assert.deepEqual(stage('refine-surrogate-2').params.surrogate, { ...config.surrogate, ensembleSize: 2, epochs: 150 });
+  assert.equal(stage('retrieve-surrogate').params.errorScale, config.searchErrorScale);
+  assert.equal(stage('retrieve-refined-2').params.errorScale, undefined);
+  // The guided retrieval: the full model with the last round's surrogate and its training set, after the preview.
+  const guided = stage('retrieve-guided');
+  assert.equal(guided.params.problem, 'guided');
+  assert.deepEqual(guided.dependsOn, ['retrieve-refined-2', 'refine-surrogate-2', 'refine-training-set-2']);
+  assert.deepEqual(guided.params.guide, { margin: 4, spreadFactor: 2, auditFraction: 0.01 });
+  assert.deepEqual(guided.params.guideTrust, { trustDepth: 8, maxSpread: 2, relativeSpread: 0.1 });
+  assert.deepEqual(stage('retrieve-full').dependsOn, ['retrieve-guided'], 'reference after the guided run: nothing shares its worker');
+  assert.equal(stage('retrieve-full').params.samplerSeed, guided.params.samplerSeed, 'common random numbers');
+  for (const [name, other] of [['compare-guided', 'retrieve-guided'], ['compare-preview', 'retrieve-refined-2']]) {
+    assert.deepEqual((stage(name!).params.other as { stage: string }).stage, other);
+    assert.equal(stage(name!).params.resolution, true, 'BC beside its resolution floor');
+  }
+  // The preview surrogate's ln L on the reference's samples.
+  assert.equal(stage('surrogate-error').params.problem, 'surrogate');
+  assert.equal(stage('surrogate-error').params.surrogate, 'refine-surrogate-2');
+  assert.deepEqual(stage('surrogate-error').params.samples, { stage: 'retrieve-full' });
+  // The reference check: other seeds, compared with the first; merged references merge K runs each.
+  const merged = stagesOf({ refinement: { rounds: 0 }, referenceCheck: true, referenceRuns: 3 });
   const byName = (n: string) => merged.find((s) => s.name === n)!;
   assert.deepEqual(byName('merge-full').params.runs, ['retrieve-full', 'retrieve-full-2', 'retrieve-full-3']);
   assert.deepEqual(byName('merge-full-check').params.runs, ['retrieve-full-check', 'retrieve-full-check-2', 'retrieve-full-check-3']);
   const seeds = merged.filter((s) => s.activity === 'nestedSampling' && s.params.problem === 'full').map((s) => s.params.samplerSeed);
   assert.equal(new Set(seeds).size, 6, 'every full-model run has its own seed');
-  // The first run alone (its wall time is the speed-up's numerator), then the others side by side.
   assert.deepEqual(byName('retrieve-full-2').dependsOn, ['retrieve-full']);
-  assert.deepEqual(byName('retrieve-full-check').dependsOn, ['retrieve-full']);
-  assert.deepEqual((byName('compare').params.reference as { stage: string }).stage, 'merge-full');
+  assert.deepEqual((byName('compare-guided').params.reference as { stage: string }).stage, 'merge-full');
   assert.deepEqual((byName('compare-reference').params.other as { stage: string }).stage, 'merge-full-check');
   assert.deepEqual(byName('surrogate-error').params.samples, { stage: 'merge-full' });
-  const twoRounds = atmosphericRetrieval.schema.parse({ refinement: { rounds: 2 } });
-  const two = atmosphericRetrieval.stages(twoRounds, inputs('aaa'));
-  const stage = (n: string) => two.find((s) => s.name === n)!;
-  assert.equal(headlineStage(twoRounds), 'retrieve-refined-2');
-  // Earlier rounds keep their error inflation; the headline round uses finalErrorScale.
-  assert.equal(stage('retrieve-refined').params.refinementErrorScale, twoRounds.refinement.errorScale);
-  assert.equal(stage('retrieve-refined-2').params.refinementErrorScale, twoRounds.refinement.finalErrorScale);
-  assert.equal(stage('refine-training-set-2').params.source, 'retrieve-refined');
-  assert.deepEqual(stage('retrieve-refined-2').params.levels, [
-    { surrogate: 'refine-surrogate', source: 'retrieve-surrogate' },
-    { surrogate: 'refine-surrogate-2', source: 'retrieve-refined' },
-  ]);
-  assert.deepEqual(stage('retrieve-full').dependsOn, ['retrieve-refined-2'], 'reference after the surrogate side');
-  assert.deepEqual((stage('compare').params.other as { stage: string }).stage, 'retrieve-refined-2');
-  assert.deepEqual((stage('compare-base').params.other as { stage: string }).stage, 'retrieve-surrogate');
-  // The headline's likelihood (its problem and levels) on the reference's samples.
-  assert.equal(stage('surrogate-error').params.problem, 'refined');
-  assert.deepEqual(stage('surrogate-error').params.levels, stage('retrieve-refined-2').params.levels);
-  assert.deepEqual(stage('surrogate-error').params.samples, { stage: 'retrieve-full' });
-  assert.equal(refinedStage([{ name: 'retrieve-refined', status: 'completed' }, { name: 'retrieve-refined-2', status: 'completed' }, { name: 'retrieve-full', status: 'completed' }]), 'retrieve-refined-2');
-  assert.equal(refinedStage([{ name: 'retrieve-surrogate', status: 'completed' }]), undefined);
+  assert.equal(previewStage([{ name: 'retrieve-refined-2' }, { name: 'retrieve-refined' }, { name: 'retrieve-full' }]), 'retrieve-refined-2');
+  assert.equal(previewStage([{ name: 'retrieve-surrogate' }]), 'retrieve-surrogate');
 });
 
-test('posterior region: weighted mean and widened covariance; draws inside the prior with that spread', () => {
-  const rng = Rng.fromSeed(3);
-  const mean = PARAMETERS.map((p) => (p.low + p.high) / 2);
-  const sd = PARAMETERS.map((p) => 0.01 * (p.high - p.low));
-  // Weighted sample: unit-weight draws plus a zero-weight outlier that must not count.
-  const thetas = Array.from({ length: 4000 }, () => mean.map((m, i) => m + sd[i]! * rng.normal()));
-  thetas.push(PARAMETERS.map((p) => p.high));
-  const weights = [...thetas.map(() => 1).slice(0, -1), 0];
-  const region = posteriorRegion(thetas, weights, 2);
-  region.mean.forEach((m, i) => assert.ok(Math.abs(m - mean[i]!) < 0.1 * sd[i]!, `mean ${i}`));
-  region.chol.forEach((row, i) => assert.ok(Math.abs(row[i]! - 2 * sd[i]!) < 0.1 * sd[i]!, `widened sd ${i}`));
-  assert.ok(Math.abs(mahalanobis2(region, region.mean)) < 1e-12);
-  const shifted = [...region.mean];
-  shifted[0]! += 2 * 2 * sd[0]!;
-  assert.ok(Math.abs(mahalanobis2(region, shifted) - 4) < 0.3, 'two widened sds away: d² ≈ 4');
-  const draws = Array.from({ length: 2000 }, () => sampleRegion(region, rng));
-  const d2 = draws.map((t) => mahalanobis2(region, t));
-  assert.ok(Math.abs(d2.reduce((a, b) => a + b, 0) / d2.length - 9) < 0.5, 'E d² = 9 for a 9-D Gaussian');
-  // A region against a prior bound: draws are truncated, never outside.
-  const edge = posteriorRegion(thetas.map((t) => t.map((x, i) => x - mean[i]! + PARAMETERS[i]!.high)), weights, 2);
-  for (let k = 0; k < 200; k++) sampleRegion(edge, rng).forEach((x, i) => assert.ok(x >= PARAMETERS[i]!.low && x <= PARAMETERS[i]!.high));
-});
+/** A fake ensemble: member k predicts the constant spectrum c_k (one band), whatever θ. */
+const fakeEnsemble = (...c: number[]) => ({ outputDim: 1, predictMembers: (m: { rows: number }) => c.map((v) => ({ rows: m.rows, cols: 1, data: new Float64Array(m.rows).fill(v) })) }) as never;
 
-test('refined likelihood: the innermost level whose region holds the point answers, with the networks below it summed', () => {
-  // Fake surrogates predicting a constant spectrum c (one band), data 0, error 1: ln L = −m²/2 − ln √2π
-  // with m the sum of the networks up to the answering level.
-  const fake = (c: number) => ({ outputDim: 1, predictMatrix: (m: { rows: number }) => ({ mean: { cols: 1, data: new Float64Array(m.rows).fill(c) } }) }) as never;
+test('surrogate likelihood: ln L̃ at the ensemble-mean spectrum, spread = sd of the members\' ln L', () => {
   const obs = { depth: Float64Array.from([0]), error: Float64Array.from([1]) };
-  const region = posteriorRegion([[...PARAMETERS.map(() => 0)], [...PARAMETERS.map(() => 1)]], [1, 1], 1);
-  const levels: SurrogateLevel[] = [
-    { surrogate: fake(3), obs, region: null, maxD2: Infinity },
-    { surrogate: fake(1), obs, region, maxD2: 9 },
-  ];
-  assert.deepEqual(Array.from(stackedPrediction(levels.map((l) => l.surrogate), [PARAMETERS.map(() => 0), PARAMETERS.map(() => 1)])), [4, 4]);
-  assert.deepEqual(Array.from(stackedPrediction(levels.map((l) => l.surrogate), [PARAMETERS.map(() => 0)], 1)), [3]);
-  const logL = refinedLogLikelihood(levels, 100);
-  const inside = PARAMETERS.map(() => 0.5);
-  const outside = PARAMETERS.map(() => 3);
   const c = -0.5 * Math.log(2 * Math.PI);
-  const [a, b] = logL([inside, outside]);
-  assert.ok(Math.abs(a! - (c - 0.5 * 4 ** 2)) < 1e-12, 'inside: base + residual network');
-  assert.ok(Math.abs(b! - (c - 4.5 - 100)) < 1e-12, 'outside: base level, penalised');
+  const theta = new Array<number>(9).fill(0);
+  const { logL, spread } = surrogateLikelihood(fakeEnsemble(1, 3), obs)([theta, theta]);
+  assert.ok(Math.abs(logL[0]! - (c - 0.5 * 2 ** 2)) < 1e-12, 'mean spectrum 2');
+  // Members' ln L: c − 0.5 and c − 4.5: sd 2.
+  assert.ok(Math.abs(spread[1]! - 2) < 1e-12);
+  assert.deepEqual(surrogateLikelihood(fakeEnsemble(2, 2), obs)([theta]).spread, [0]);
 });
 
-test('Gaussian likelihood: normalised density, and the surrogate error widens it in quadrature', () => {
+test('guide: the network near its peak where its members agree, the coarse model elsewhere with a depth-scaled spread', () => {
+  // Network: ln L̃ = −θ, spread θ/10; coarse: ln L = −2θ. Peak 0, trust within 8 nats and spread 2.
+  const network = (batch: number[][]) => ({ logL: batch.map(([x]) => -x!), spread: batch.map(([x]) => x! / 10) });
+  let coarseCalls = 0;
+  const coarse = (batch: number[][]) => ((coarseCalls += batch.length), batch.map(([x]) => -2 * x!));
+  const guide = guideLikelihood(network, coarse, { peakLogL: 0, trustDepth: 8, maxSpread: 0.5, relativeSpread: 0.1 });
+  const { logL, spread } = guide([[1], [6], [20]]);
+  assert.deepEqual(logL, [-1, -12, -40], 'θ = 6: inside the trusted depth but members disagree by 0.6 > 0.5');
+  [0.1, 1.2, 4].forEach((s, i) => assert.ok(Math.abs(spread[i]! - s) < 1e-12, `spread ${i}: ${spread[i]}`));
+  assert.equal(coarseCalls, 2, 'the coarse model runs only where the network is not trusted');
+  assert.deepEqual(guide([[2]]), { logL: [-2], spread: [0.2] });
+  assert.equal(coarseCalls, 2);
+});
+
+test('Gaussian likelihood: normalised density, and a model error widens it in quadrature', () => {
   const obs = { depth: Float64Array.from([1, 2]), error: Float64Array.from([0.5, 2]) };
   const at = gaussianLogLikelihood(obs, [1.5, 0]);
   const expected = -0.5 * ((0.5 / 0.5) ** 2 + (2 / 2) ** 2) - Math.log(0.5 * 2) - Math.log(2 * Math.PI);
