@@ -15,6 +15,7 @@ import type { RunManifest } from '../../lib/engine/types.ts';
 import { RunStore } from '../../lib/store/run-store.ts';
 import { connectClient } from '../../temporal/connection.ts';
 import { waitForRun } from '../../temporal/runs.ts';
+import { artifactHashes } from '../support/artifacts.ts';
 import { sciflow } from '../support/cli.ts';
 import { until } from '../support/until.ts';
 
@@ -60,10 +61,6 @@ after(async () => {
   await cluster('down').catch(() => undefined);
   rmSync(dir, { recursive: true, force: true });
 });
-
-function artifactHashes(manifest: RunManifest): Record<string, string[]> {
-  return Object.fromEntries(manifest.stages.map((s) => [s.name, (s.outputs?.branches ?? []).flatMap((b) => Object.values(b).map((r) => r.sha256))]));
-}
 
 async function submit(runId: string): Promise<void> {
   const r = await sciflow(['submit', 'demo', ...SET, '--run-id', runId, '--no-cache'], env);

@@ -14,6 +14,7 @@ import { sha256 } from '../../lib/store/hash.ts';
 import { RunStore } from '../../lib/store/run-store.ts';
 import { devServerStatus, type DevServerInfo } from '../../temporal/dev-server.ts';
 import { waitForRun } from '../../temporal/runs.ts';
+import { artifactHashes } from '../support/artifacts.ts';
 import { sciflow } from '../support/cli.ts';
 import { startTestEnvironment, type TestEnvironment } from '../support/temporal.ts';
 import { until } from '../support/until.ts';
@@ -68,13 +69,6 @@ function snapshot(dir: string): Record<string, string> {
   };
   walk(dir);
   return out;
-}
-
-/** Content hashes of every stage's artifacts, checkpoints aside: what "identical results" means. */
-function artifactHashes(manifest: RunManifest): Record<string, string[]> {
-  return Object.fromEntries(
-    manifest.stages.map((s) => [s.name, (s.outputs?.branches ?? []).flatMap((b) => Object.entries(b).filter(([k]) => k !== 'checkpoint').map(([k, r]) => `${k}:${r.sha256}`))]),
-  );
 }
 
 async function stageRunning(runId: string, stage: string): Promise<boolean> {
