@@ -7,7 +7,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { RunManifest } from '../../lib/engine/types.ts';
 import { sha256 } from '../../lib/store/hash.ts';
@@ -84,6 +84,20 @@ async function startedAttempt(runId: string, activity: string): Promise<number> 
   return Math.max(0, ...started.map((a) => a.attempt ?? 0));
 }
 
+/** Whether a checkpoint pointer in the store names this run's stage. */
+function checkpointSaved(runId: string, stage: string): boolean {
+  const dir = join(env.storeRoot, '.checkpoints');
+  if (!existsSync(dir)) return false;
+  const names = (name: string) => {
+    try {
+      return readFileSync(join(dir, name), 'utf8').includes(`${runId}/${stage}/`);
+    } catch {
+      return false; // removed between the listing and the read
+    }
+  };
+  return readdirSync(dir).some(names);
+}
+
 let reference: RunManifest;
 
 test('run-id reuse is refused (exit 2, one line) and the finished run stays byte-identical', async () => {
@@ -144,6 +158,9 @@ test('eight worker kills inside one stage: the run completes without resume, ide
     const worker = startWorker();
     // Kill once a worker has started attempt `kill` of the chains: each kill lands inside the stage.
     await until(async () => (await startedAttempt('eight-kills', 'mcmc')) >= kill, 120_000, `attempt ${kill} of the chains`);
+    // The first attempt must save a checkpoint before it dies, or every attempt could die before
+    // its first save (1 s) and the last one would start from scratch, which the test cannot tell apart.
+    if (kill === 1) await until(() => checkpointSaved('eight-kills', 'chains'), 120_000, 'the first checkpoint of the chains');
     await killGroup(worker);
   }
   startWorker();
