@@ -1,12 +1,14 @@
 /**
  * Atmospheric-retrieval benchmark: the forward model's speed, then the pipeline end to end through
- * the real CLI and engine (embedded Temporal dev server, in-process worker) in a throw-away
- * SCIFLOW_HOME and run store — the real HD 189733 b spectrum (guided-exact retrieval, surrogate
- * preview and full-model reference in one run, the reference rerun with other seeds as the noise
- * floor), then synthetic injections in the same store (training set and prior-trained surrogate
+ * the real CLI and engine (embedded Temporal dev server, a worker process per core) in a throw-away
+ * SCIFLOW_HOME and run store — the real HD 189733 b spectrum (the default job: guided-exact
+ * retrieval, surrogate preview and full-model reference; then the reference rerun with other seeds
+ * as the noise floor, the rest from the cache), then synthetic injections in the same store (training set and prior-trained surrogate
  * from the cache) for the coverage of the guided-exact posterior's 95 % intervals.
  *
- *   node --import tsx bench/atmospheric-retrieval.ts [--results NAME] [--set key=value]…   # --set goes to both runs
+ *   node --import tsx bench/atmospheric-retrieval.ts [--results NAME] [--reference-runs K] [--set key=value]…   # --set goes to every run
+ *
+ * --reference-runs K: the noise-floor run merges K full-model runs into the reference and K into its check.
  *
  * Every figure is read from the runs' artifacts (evidence rows, comparison tables, manifests).
  * Writes bench/results/NAME.json and .md (default NAME: atmospheric-retrieval).
@@ -31,6 +33,8 @@ const TARGETS = { bcMean: 0.99, bcMin: 0.98, maxAbsDeltaLogZ: 0.5, deltaLogZSigm
 const argv = process.argv.slice(2);
 const resultsAt = argv.indexOf('--results');
 const resultsName = resultsAt >= 0 ? argv.splice(resultsAt, 2)[1]! : 'atmospheric-retrieval';
+const referenceRunsAt = argv.indexOf('--reference-runs');
+const referenceRuns = referenceRunsAt >= 0 ? Number(argv.splice(referenceRunsAt, 2)[1]) : 1;
 const extra = argv;
 const INJECTIONS = 5;
 
@@ -80,9 +84,13 @@ const hasStage = (m: RunManifest, name: string) => m.stages.some((s) => s.name =
 const summary = (m: RunManifest, name: string, branch = 0) => (stageOf(m, name).summary?.[branch] ?? {}) as { [key: string]: Json };
 const artifact = (m: RunManifest, name: string, output: string, branch = 0) => store.get(stageOf(m, name).outputs!.branches[branch]![output]!);
 
-const real = await run(['referenceCheck=true']);
+// The default job as a user runs it (its wall time is the ≤ 10 min target), then the same config
+// with the noise floor: only the check's stages run, everything else comes from the cache.
+const real = await run([]);
 console.log(`real-data run: ${real.wall.toFixed(1)} s`);
-const m = real.manifest;
+const checked = await run(['referenceCheck=true', `referenceRuns=${referenceRuns}`]);
+console.log(`noise-floor run: ${checked.wall.toFixed(1)} s`);
+const m = checked.manifest;
 const evidence = async (name: string) => tableRows(await artifact(m, name, 'evidence'))[0]! as { [key: string]: number };
 
 /** A comparison stage's figures: BC per parameter beside its resolution floor, C2ST, Δ ln Z with its combined error. */
@@ -117,7 +125,7 @@ async function comparison(name: string, reference: string, other: string) {
 }
 
 // The reference: one full-model run, or referenceRuns runs merged (merge-full); the check likewise.
-const referenceRuns = m.stages.filter((s) => /^retrieve-full(-\d+)?$/.test(s.name)).map((s) => s.name);
+const referenceRunNames = m.stages.filter((s) => /^retrieve-full(-\d+)?$/.test(s.name)).map((s) => s.name);
 const referenceStage = hasStage(m, 'merge-full') ? 'merge-full' : 'retrieve-full';
 const checkStage = hasStage(m, 'merge-full-check') ? 'merge-full-check' : 'retrieve-full-check';
 const preview = previewStage(m.stages);
@@ -127,8 +135,8 @@ const previewCmp = await comparison('compare-preview', referenceStage, preview);
 const guidedEvidence = await evidence('retrieve-guided');
 // Cost per sampler run: the reference's full-model calls per run (mean over its runs) against the
 // guided run's (its initial live points and audits included); wall times as the activity measures
-// them, surrogate calls included. The first reference run runs alone, like the guided one.
-const referenceCalls = (await Promise.all(referenceRuns.map(evidence))).map((e) => Number(e.ncall));
+// them, surrogate calls included. Each runs in its own worker process, on its own core.
+const referenceCalls = (await Promise.all(referenceRunNames.map(evidence))).map((e) => Number(e.ncall));
 const fullCallsPerRun = referenceCalls.reduce((a, b) => a + b, 0) / referenceCalls.length;
 const wall = { full: Number(summary(m, 'retrieve-full').wall_s), guided: Number(summary(m, 'retrieve-guided').wall_s), preview: Number(summary(m, preview).wall_s) };
 const guided = {
@@ -159,10 +167,8 @@ const logLError = {
   q95: Number(surrogateError.deltaLogLQ95),
   points: Number(surrogateError.ncall),
 };
-const stageSeconds = Object.fromEntries(m.stages.map((s) => [s.name, (s.durationMs ?? 0) / 1000]));
-// The CLI job as a user runs it: the run's wall time less the noise-floor stages the bench adds.
-const checkSeconds = Object.entries(stageSeconds).filter(([name]) => /^(retrieve|merge)-full-check|^compare-reference/.test(name));
-const jobWall = real.wall - checkSeconds.reduce((t, [, s]) => t + s, 0);
+const stageSeconds = Object.fromEntries(real.manifest.stages.map((s) => [s.name, (s.durationMs ?? 0) / 1000]));
+const jobWall = real.wall;
 
 // 3. Synthetic injections (training set and surrogate reused from the cache): coverage of the 95% intervals.
 const synthetic = await run(['mode=synthetic', `injections=${INJECTIONS}`, 'reference=false']);
@@ -189,7 +195,7 @@ const coverageOf = (stage: string) => {
 const result = {
   generated: new Date().toISOString(),
   machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version, load: os.loadavg() },
-  commands: [real.command, synthetic.command],
+  commands: [real.command, checked.command, synthetic.command],
   config: m.config,
   backend: m.backend,
   targets: TARGETS,
@@ -197,7 +203,7 @@ const result = {
   forward_wall_ms: forwardWallMs,
   forward: { wavenumbers: model.nWavenumbers, layers: model.pressures.length - 1 },
   reference_stage: referenceStage,
-  reference_runs: referenceRuns.length,
+  reference_runs: referenceRunNames.length,
   reference_self_bc_mean: self.bc_mean,
   reference_self_bc_min: self.bc_min,
   reference_self_bc_floor_mean: self.bc_floor_mean,
@@ -239,7 +245,7 @@ const result = {
   surrogate_training: summary(m, 'surrogate'),
   refined_training: m.stages.filter((s) => s.name.startsWith('refine-surrogate')).map((s) => ({ stage: s.name, ...summary(m, s.name) })),
   stage_seconds: stageSeconds,
-  wall_s: { real: real.wall, real_without_check: jobWall, synthetic: synthetic.wall },
+  wall_s: { real: real.wall, noise_floor: checked.wall, synthetic: synthetic.wall },
   injections: coverageRows,
 };
 mkdirSync(resultsDir, { recursive: true });
@@ -253,7 +259,7 @@ const md = [
   '',
   `Generated by \`bench/atmospheric-retrieval.ts\` on ${result.generated} on ${result.machine.cpus}× ${result.machine.cpu}, Node ${result.machine.node} (load average at the end: ${result.machine.load.map((l) => l.toFixed(1)).join(', ')}; the machine was shared, so absolute times are inflated — ratios are measured side by side in one run). tfjs backend: ${Object.values(m.backend ?? {}).join(', ') || 'n/a'}.`,
   '',
-  `Runs: \`${real.command}\` (real data), then \`${synthetic.command}\` (${INJECTIONS} injections, same store).`,
+  `Runs: \`${real.command}\` (real data, the default job), \`${checked.command}\` (its noise floor; the rest from the cache), then \`${synthetic.command}\` (${INJECTIONS} injections, same store). \`sciflow run\` hosts one worker process per core (two here), one activity each.`,
   '',
   'Data: 79 eclipse depths of HD 189733 b (HST/NICMOS, Spitzer IRS/IRAC/MIPS) as retrieved by BART (Harrington et al. 2022; Blecic et al. 2022; Cubillos et al. 2022) and Himes et al. 2022. Model: Line et al. 2013 profile, band-model H2O/CO2/CO/CH4 opacity + H2 CIA (a documented model choice, not line lists), plane-parallel emission. 9 free parameters, BART priors folded onto one copy of the profile\'s mirror symmetry (pipelines/atmospheric-retrieval/symmetry.ts).',
   '',
@@ -261,7 +267,7 @@ const md = [
   '',
   `- Guided exact (\`retrieve-guided\`, the headline): nested sampling whose slice chains run on a surrogate — the last refinement round's ensemble (mean ln L̃, members' ln L spread) near its training set's best ln L, a coarse radiative-transfer grid elsewhere — and whose every accepted point is decided by one full-model call (lib/sampling/nested/proposals/guided.ts). Settings: ${JSON.stringify(m.config.guide)}.`,
   `- Preview (\`${preview}\`): nested sampling on the last round's ensemble alone, no error inflation; each round trains a fresh ensemble on full-model spectra at the previous retrieval's samples (jitter ${JSON.stringify((m.config.refinement as { jitter?: number }).jitter)} σ, folded). Settings: ${JSON.stringify(m.config.refinement)}.`,
-  `- Reference (\`${referenceStage}\`): the same sampler with the full model (${referenceRuns.length} run${referenceRuns.length > 1 ? 's merged' : ''}), after the guided run; noise floor (\`${checkStage}\`, \`compare-reference\`): the reference rerun with other seeds.`,
+  `- Reference (\`${referenceStage}\`): the same sampler with the full model at ${m.config.referenceSlices} slice steps (${referenceRunNames.length} run${referenceRunNames.length > 1 ? 's merged' : ''}), beside the search and the guided run in the other worker process; noise floor (\`${checkStage}\`, \`compare-reference\`): the reference rerun with other seeds.`,
   '- BC: histogram Bhattacharyya coefficient per parameter; beside it its resolution floor, the mean BC of two samples drawn from the reference\'s own distribution at the two compared effective sample sizes (lib/stats/resolution.ts): a BC at its floor is "indistinguishable at these sample sizes".',
   '- Full-call ratio: the reference\'s full-model calls per run over the guided run\'s (initial live points and audits included). Speed-up: wall time per sampler run, the guided run\'s surrogate calls included.',
   '',
@@ -302,7 +308,7 @@ const md = [
   `| coverage ≥ ${TARGETS.coverage} (guided exact) | ${f(result.coverage)}: ${yes(result.coverage >= TARGETS.coverage)} |`,
   `| audit failures reported, each followed by a widened margin | ${failures} (${guided.audit_failures} audit, ${guided.start_failures} start), margin ${f(guided.margin_initial, 2)} → ${f(guided.margin_final, 2)}: ${yes(failuresWidened)} |`,
   `| forward model ≤ ${TARGETS.forwardMs} ms on one core | ${f(forwardMs)} ms CPU (${f(forwardWallMs)} ms wall): ${yes(forwardMs <= TARGETS.forwardMs)} |`,
-  `| default job ≤ ${TARGETS.wallSeconds} s (CLI, real data) | ${f(jobWall, 1)} s (${f(real.wall, 1)} s with the noise-floor stages): ${yes(jobWall <= TARGETS.wallSeconds)} |`,
+  `| default job ≤ ${TARGETS.wallSeconds} s (CLI, real data, 2 cores) | ${f(jobWall, 1)} s: ${yes(jobWall <= TARGETS.wallSeconds)} |`,
   '',
 ];
 writeFileSync(path.join(resultsDir, `${resultsName}.md`), md.join('\n'));

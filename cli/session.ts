@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import type { Client } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import { RunStore } from '../lib/store/run-store.ts';
@@ -79,20 +80,39 @@ export function superviseEmbeddedServer(): () => void {
 
 /**
  * On the embedded default one command does everything: host a worker in this process for the
- * run's duration. Against a cluster, the cluster's workers do the work.
+ * run's duration, and `workers − 1` helper worker processes beside it. Activities share their
+ * process's one thread, so CPU-bound stages run side by side only in separate processes; with
+ * helpers each process takes one activity at a time, so two heavy stages never share a core's
+ * thread while another process idles. Helpers exit by themselves when the run closes (and outlive
+ * a Ctrl-C detach, taking part of the run on as the background worker does). Against a cluster,
+ * the cluster's workers do the work.
  */
-export async function hostWorkerIfEmbedded(session: Session): Promise<{ stop(): Promise<void> } | undefined> {
+export async function hostWorkerIfEmbedded(session: Session, runId: string, workers = 1): Promise<{ stop(): Promise<void> } | undefined> {
   if (!session.target.embedded) return undefined;
-  const worker: Worker = await createWorker(session.target);
+  const concurrency = workers > 1 ? 1 : undefined;
+  const worker: Worker = await createWorker(session.target, { concurrency });
   const running = worker.run();
   const stopSupervising = superviseEmbeddedServer();
+  const helpers = Array.from({ length: workers - 1 }, () =>
+    spawn(process.execPath, [process.argv[1]!, '--store', session.store.root, 'worker', '--run', runId, '--concurrency', '1'], { detached: true, stdio: 'ignore' }),
+  );
+  helpers.forEach((h) => h.unref());
   return {
     async stop() {
       stopSupervising();
+      for (const h of helpers) if (h.exitCode === null) h.kill('SIGTERM');
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;
     },
   };
+}
+
+/** `--workers`: how many worker processes `run` hosts on the embedded server (default: cores, at most 4). */
+export function parseWorkers(value: string | undefined): number {
+  if (value === undefined) return Math.min(4, availableParallelism());
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new UserError(`--workers ${value}: expected a whole number from 1 to 64`);
+  return n;
 }
 
 /**

@@ -11,7 +11,7 @@ import { getPipeline, listPipelines } from '../../pipelines/index.ts';
 import { cancelRun, submitRun, temporalStatus, workersPolling, type RunView } from '../../temporal/runs.ts';
 import { globalOptions } from '../main.ts';
 import { formatDuration, formatTable, printJson } from '../output.ts';
-import { connectIfReachable, describeRunOrManifest, followRun, hostWorkerIfEmbedded, withSession, type Session } from '../session.ts';
+import { connectIfReachable, describeRunOrManifest, followRun, hostWorkerIfEmbedded, parseWorkers, withSession, type Session } from '../session.ts';
 
 const RESULT_TABLES = ['posterior', 'evidence', 'comparison'];
 
@@ -23,6 +23,7 @@ interface SubmitFlags {
   runId?: string;
   cache: boolean;
   rerun?: string[];
+  workers?: string;
 }
 
 function runOptions(flags: SubmitFlags): RunOptions {
@@ -81,8 +82,8 @@ function printView(view: RunView, json: boolean): void {
   );
 }
 
-async function followAndReport(session: Session, runId: string, json: boolean): Promise<number> {
-  const host = await hostWorkerIfEmbedded(session);
+async function followAndReport(session: Session, runId: string, json: boolean, workers = parseWorkers(undefined)): Promise<number> {
+  const host = await hostWorkerIfEmbedded(session, runId, workers);
   try {
     const view = await followRun(session, runId, json, Boolean(host));
     printView(view, json);
@@ -93,17 +94,18 @@ async function followAndReport(session: Session, runId: string, json: boolean): 
 }
 
 export function registerRunCommands(program: Command): void {
-  withSubmitOptions(program.command('run <pipeline>').description('submit a run and follow it with live progress (Ctrl-C detaches)')).action(
-    async (pipelineName: string, flags: SubmitFlags, cmd: Command) => {
+  withSubmitOptions(program.command('run <pipeline>').description('submit a run and follow it with live progress (Ctrl-C detaches)'))
+    .option('--workers <n>', 'worker processes on the embedded server, one activity each (default: cores, at most 4)')
+    .action(async (pipelineName: string, flags: SubmitFlags, cmd: Command) => {
       const g = globalOptions(cmd);
+      const workers = parseWorkers(flags.workers);
       const prepared = await prepare(pipelineName, flags); // bad input fails before any connection is made
       await withSession(g.store, async (session) => {
         const runId = await submitPrepared(session, prepared, flags);
         if (!g.json) process.stderr.write(`submitted ${runId}\n`);
-        process.exitCode = await followAndReport(session, runId, g.json);
+        process.exitCode = await followAndReport(session, runId, g.json, workers);
       });
-    },
-  );
+    });
 
   withSubmitOptions(program.command('submit <pipeline>').description('submit a run and return at once (workers do the work)')).action(
     async (pipelineName: string, flags: SubmitFlags, cmd: Command) => {

@@ -8,6 +8,7 @@ import { RunStore } from '../../lib/store/run-store.ts';
 import { closedForm } from '../../pipelines/demo/oscillator.ts';
 import { devServerStatus } from '../../temporal/dev-server.ts';
 import { sciflow } from '../support/cli.ts';
+import { until } from '../support/until.ts';
 import { startTestEnvironment, type TestEnvironment } from '../support/temporal.ts';
 
 let env: TestEnvironment;
@@ -87,6 +88,30 @@ async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T) => Prom
   };
   await Promise.all(Array.from({ length: limit }, worker));
   return results;
+}
+
+test('`sciflow run --workers 2` hosts a second worker process: the two chains run in two processes, and the helper is gone after the run', async () => {
+  const args = ['--set', 'observations=60', '--set', 'chains=2', '--set', 'concurrency=2', '--set', 'steps=3000', '--set', 'burnIn=500', '--set', 'substeps=3000', '--set', 'nlive=100'];
+  const result = await sciflow(['run', 'demo', ...args, '--workers', '2', '--run-id', 'two-workers', '--json'], env.env);
+  assert.equal(result.code, 0, result.stderr);
+  const history = await env.client.workflow.getHandle('two-workers').fetchHistory();
+  const identities = new Set((history.events ?? []).flatMap((e) => (e.activityTaskStartedEventAttributes?.identity ? [e.activityTaskStartedEventAttributes.identity] : [])));
+  assert.equal(identities.size, 2, `activities ran in ${[...identities].join(', ')}`);
+  // Both processes are gone once `run` has returned: the helper left with the run.
+  const pids = [...identities].map((id) => Number(id.split('@')[0]));
+  await until(async () => !pids.some(alive), 15_000, 'the helper worker to exit after the run');
+  const refused = await sciflow(['run', 'demo', '--workers', '0'], env.env);
+  assert.equal(refused.code, 2);
+  assert.equal(refused.stderr.trim(), 'sciflow: --workers 0: expected a whole number from 1 to 64');
+});
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 test('bad input: exit 2, one line naming the file, line and key, no stack, nothing written', async () => {

@@ -85,7 +85,7 @@ async function startedAttempt(runId: string, activity: string): Promise<number> 
 }
 
 /** Whether a checkpoint pointer in the store names this run's stage. */
-function checkpointSaved(runId: string, stage: string): boolean {
+async function checkpointSaved(runId: string, stage: string): Promise<boolean> {
   const dir = join(env.storeRoot, '.checkpoints');
   if (!existsSync(dir)) return false;
   const names = (name: string) => {

@@ -75,7 +75,9 @@ test('stage graph: search, posterior-trained rounds, guided exact retrieval, ref
   assert.deepEqual(guided.dependsOn, ['retrieve-refined-2', 'refine-surrogate-2', 'refine-training-set-2']);
   assert.deepEqual(guided.params.guide, { margin: 4, spreadFactor: 2, auditFraction: 0.01 });
   assert.deepEqual(guided.params.guideTrust, { trustDepth: 8, maxSpread: 2, relativeSpread: 0.1 });
-  assert.deepEqual(stage('retrieve-full').dependsOn, ['retrieve-guided'], 'reference after the guided run: nothing shares its worker');
+  assert.deepEqual(stage('retrieve-full').dependsOn, [], 'the reference starts at once, beside the search (one process each)');
+  assert.equal(stage('retrieve-full').params.slices, 72, 'the reference mixes more than the guided run');
+  assert.equal(guided.params.slices, 24);
   assert.equal(stage('retrieve-full').params.samplerSeed, guided.params.samplerSeed, 'common random numbers');
   for (const [name, other] of [['compare-guided', 'retrieve-guided'], ['compare-preview', 'retrieve-refined-2']]) {
     assert.deepEqual((stage(name!).params.other as { stage: string }).stage, other);
@@ -92,7 +94,7 @@ test('stage graph: search, posterior-trained rounds, guided exact retrieval, ref
   assert.deepEqual(byName('merge-full-check').params.runs, ['retrieve-full-check', 'retrieve-full-check-2', 'retrieve-full-check-3']);
   const seeds = merged.filter((s) => s.activity === 'nestedSampling' && s.params.problem === 'full').map((s) => s.params.samplerSeed);
   assert.equal(new Set(seeds).size, 6, 'every full-model run has its own seed');
-  assert.deepEqual(byName('retrieve-full-2').dependsOn, ['retrieve-full']);
+  assert.deepEqual(byName('retrieve-full-2').dependsOn, []);
   assert.deepEqual((byName('compare-guided').params.reference as { stage: string }).stage, 'merge-full');
   assert.deepEqual((byName('compare-reference').params.other as { stage: string }).stage, 'merge-full-check');
   assert.deepEqual(byName('surrogate-error').params.samples, { stage: 'merge-full' });
