@@ -25,7 +25,8 @@ export function stateDir(): string {
 
 const infoFile = () => join(stateDir(), 'server.json');
 
-function alive(pid: number): boolean {
+/** Whether a process with this pid exists (signal 0 checks without sending anything). */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -11,6 +11,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sha256 } from '../../lib/store/hash.ts';
+import { alive } from '../../temporal/dev-server.ts';
+
+export { alive };
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const BIN = path.join(ROOT, 'bin', 'sciflow.js');
@@ -39,14 +42,6 @@ export interface Worker {
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export function portOpen(address: string): Promise<boolean> {
   const [host, port] = address.split(':');

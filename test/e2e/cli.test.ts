@@ -6,7 +6,7 @@ import { sha256 } from '../../lib/store/hash.ts';
 import { tableRows } from '../../lib/store/parquet.ts';
 import { RunStore } from '../../lib/store/run-store.ts';
 import { closedForm } from '../../pipelines/demo/oscillator.ts';
-import { devServerStatus } from '../../temporal/dev-server.ts';
+import { alive, devServerStatus } from '../../temporal/dev-server.ts';
 import { sciflow } from '../support/cli.ts';
 import { until } from '../support/until.ts';
 import { startTestEnvironment, type TestEnvironment } from '../support/temporal.ts';
@@ -104,15 +104,6 @@ test('`sciflow run --workers 2` hosts a second worker process: the two chains ru
   assert.equal(refused.code, 2);
   assert.equal(refused.stderr.trim(), 'sciflow: --workers 0: expected a whole number from 1 to 64');
 });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 test('bad input: exit 2, one line naming the file, line and key, no stack, nothing written', async () => {
   const before = existsSync(env.storeRoot) ? readdirSync(env.storeRoot).length : 0;
