@@ -111,7 +111,8 @@ export async function runNestedStage<Extra>(
         ...(guide && { guide: { margin: guide.margin, spreadFactor: guide.spreadFactor, auditFraction: guide.auditFraction } }),
       });
   await checkpointer.runInSlices(
-    async (shouldStop) => (await sampler.run({ shouldStop })).finished,
+    // The signal ends a long iteration at once when the run is cancelled (heartbeats deliver it).
+    async (shouldStop) => (await sampler.run({ shouldStop, signal: ctx.signal })).finished,
     () => {
       const p = sampler.progress();
       const target = sampler.options.dlogz;

@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Table } from 'apache-arrow';
 import type { PipelineDefinition } from '../lib/engine/pipeline.ts';
 import type { ArtifactRef, Json, StageInvocation, StageResult } from '../lib/engine/types.ts';
@@ -23,6 +23,8 @@ export interface StageContext<Params = { [key: string]: Json }> {
   writeJson(name: string, value: unknown): Promise<ArtifactRef>;
   checkpointer<State>(everyMs?: number): Checkpointer<State>;
   progress(progress: Progress): void;
+  /** Aborted when the run is cancelled (delivered with a heartbeat): long loops may stop mid-step. */
+  signal?: AbortSignal;
 }
 
 export type StageImplementation<Params> = (ctx: StageContext<Params>) => Promise<{ [key: string]: Json } | void>;
@@ -54,6 +56,7 @@ export function stageActivity<Params = { [key: string]: Json }>(impl: StageImple
       checkpointer: <State>(everyMs = checkpointInterval(invocation)) =>
         (checkpointer = new Checkpointer<State>({ stage: invocation.stage, branch: invocation.branch, store, runId: invocation.runId, artifactPath, cacheKey: invocation.cacheKey, heartbeat }, everyMs) as Checkpointer<unknown>) as Checkpointer<State>,
       progress: (progress) => heartbeat.beat({ stage: invocation.stage, branch: invocation.branch, progress } satisfies HeartbeatDetails),
+      signal: Context.current().cancellationSignal,
     };
     const summary = (await impl(ctx)) ?? {};
     const result: StageResult = {

@@ -82,6 +82,8 @@ export class NestedSampler {
   private maxLogL = -Infinity;
   /** Surrogate-guided runs only (problem.guide): the surrogate, its settings and counts. */
   private guidance: Guidance | null = null;
+  /** The current run() call's abort signal (RunControls.signal). */
+  private signal: AbortSignal | undefined;
 
   constructor(
     readonly problem: NestedProblem,
@@ -216,7 +218,9 @@ export class NestedSampler {
   async run(controls: RunControls = {}): Promise<RunStatus> {
     const every = Math.max(1, Math.round(controls.progressEvery ?? this.options.nlive / 10));
     let status: RunStatus = { finished: false, reason: 'paused' };
+    this.signal = controls.signal;
     for (let sinceReport = 0; ; ) {
+      this.signal?.throwIfAborted();
       const reason = await this.checkStop();
       if (reason) {
         status = { finished: true, reason };
@@ -338,6 +342,7 @@ export class NestedSampler {
       // A hard contour can take many batches: let heartbeats and cancellation through meanwhile.
       if (performance.now() - lastYield > 20) {
         await new Promise<void>((resolve) => setImmediate(resolve));
+        this.signal?.throwIfAborted();
         lastYield = performance.now();
       }
     }

@@ -123,6 +123,12 @@ export interface RunControls {
   progressEvery?: number;
   /** Checked between iterations; returning true pauses the run (resume with run() or checkpoint()). */
   shouldStop?(): boolean;
+  /**
+   * Abandons the run as soon as it is aborted, within an iteration too (one iteration on a hard
+   * contour can take minutes): run() throws the signal's reason. The sampler is then unusable; a
+   * checkpoint taken before resumes the work.
+   */
+  signal?: AbortSignal;
 }
 
 export interface NestedResult {

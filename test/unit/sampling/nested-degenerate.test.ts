@@ -47,3 +47,19 @@ describe('nested sampling: degenerate likelihoods fail fast and clearly', () => 
     assert.match(e.message, /no point above ln L\* = -?[\d.e+-]+ after \d+ likelihood calls \(iteration \d+\)/);
   });
 });
+
+describe('nested sampling: an aborted run stops inside its iteration', () => {
+  it('a contour nothing beats, with no call budget to end it: the signal ends run() with its reason', async () => {
+    // After the initial live points nothing beats the worst one, and the budget is out of reach: the
+    // iteration would go on for 1e12 calls. The abort lands while it is still searching.
+    let calls = 0;
+    const hopeless = box(2, (b) => b.map(() => (++calls <= 30 ? -calls : -1e300)));
+    const sampler = new NestedSampler(hopeless, { nlive: 30, seed: 2, proposal: 'uniform', maxCallsPerIteration: 1e12 });
+    const controller = new AbortController();
+    const reason = new Error('cancelled by the user');
+    setTimeout(() => controller.abort(reason), 50);
+    const error = await sampler.run({ signal: controller.signal }).then(() => undefined, (e: unknown) => e);
+    assert.equal(error, reason);
+    assert.ok(calls > 30, 'the abort arrived while the iteration was searching');
+  });
+});
