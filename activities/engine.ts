@@ -2,8 +2,7 @@ import { hostname, cpus } from 'node:os';
 import { UserError } from '../lib/engine/errors.ts';
 import { resolveInputFiles } from '../lib/engine/inputs.ts';
 import { buildPlan } from '../lib/engine/pipeline.ts';
-import type { Json, RunManifest, RunPlan, RunRequest, StageOutputs, StagePlan, StageResult } from '../lib/engine/types.ts';
-import { hashJson } from '../lib/store/hash.ts';
+import type { Json, RunManifest, RunPlan, RunRequest } from '../lib/engine/types.ts';
 import { RunStore } from '../lib/store/run-store.ts';
 import { getPipeline } from '../pipelines/index.ts';
 import { PACKAGE_VERSION, codeVersion, sourceFingerprint } from '../lib/engine/version.ts';
@@ -67,47 +66,6 @@ export function planRun(request: RunRequest & { runId: string; workflowId: strin
     await store.writeManifest(manifest);
     return { plan, manifest };
   });
-}
-
-export interface PrepareStageInput {
-  storeRoot: string;
-  stage: StagePlan;
-  params: { [key: string]: Json };
-  branch: number;
-  seed: number;
-  inputs: Record<string, StageOutputs>;
-  useCache: boolean;
-}
-
-/**
- * The stage's cache key — a hash of exactly what it depends on: activity, code version, resolved
- * params, run seed and the content hashes of its input artifacts — and the cached result when
- * every artifact of a previous execution still exists with its recorded hash.
- */
-export function prepareStage(input: PrepareStageInput): Promise<{ cacheKey: string; hit?: StageResult }> {
-  return supervised(ENGINE_CODE_ATTEMPTS, () => lookUpStage(input));
-}
-
-async function lookUpStage(input: PrepareStageInput): Promise<{ cacheKey: string; hit?: StageResult }> {
-  const inputHashes = Object.fromEntries(
-    Object.entries(input.inputs).map(([stage, out]) => [stage, out.branches.map((b) => Object.fromEntries(Object.entries(b).map(([k, r]) => [k, r.sha256])))]),
-  );
-  const cacheKey = hashJson({
-    activity: input.stage.activity,
-    codeVersion: input.stage.codeVersion,
-    params: input.params,
-    seed: input.seed,
-    branch: input.branch,
-    inputs: inputHashes,
-  });
-  if (!input.useCache) return { cacheKey };
-  const store = RunStore.forWorker(input.storeRoot);
-  const entry = await store.readIndex<{ result: StageResult }>('cache', cacheKey);
-  if (!entry) return { cacheKey };
-  for (const ref of Object.values(entry.result.outputs)) {
-    if (!(await store.verify(ref))) return { cacheKey };
-  }
-  return { cacheKey, hit: entry.result };
 }
 
 export function writeManifest(input: { storeRoot: string; manifest: RunManifest }): Promise<void> {

@@ -7,6 +7,7 @@ import { hashJson } from '../lib/store/hash.ts';
 import { RunStore } from '../lib/store/run-store.ts';
 import { getPipeline } from '../pipelines/index.ts';
 import { Checkpointer, type HeartbeatDetails, type Progress } from './checkpoint.ts';
+import { cachedStageResult, stageCacheKey } from './stage-cache.ts';
 import { supervised } from './supervised.ts';
 
 /** What a stage implementation sees: its params, its inputs as tables, and where to write. */
@@ -32,13 +33,17 @@ export type StageImplementation<Params> = (ctx: StageContext<Params>) => Promise
 export const DEFAULT_CHECKPOINT_MS = 30_000;
 
 /**
- * Wrap a stage implementation as a Temporal activity: build its context, record the artifacts it
- * writes, store the cache entry on success; heartbeats and failure handling come from `supervised`
- * (user errors never retry, code errors `maxAttempts` times, lost workers without limit).
+ * Wrap a stage implementation as a Temporal activity: answer from the cache when it can (the lookup
+ * is part of the activity, so a branch costs one activity), else build its context, record the
+ * artifacts it writes, store the cache entry on success; heartbeats and failure handling come from
+ * `supervised` (user errors never retry, code errors `maxAttempts` times, lost workers without limit).
  */
 export function stageActivity<Params = { [key: string]: Json }>(impl: StageImplementation<Params>) {
   return (invocation: StageInvocation): Promise<StageResult> => supervised(invocation.maxAttempts ?? 5, async (heartbeat) => {
     const store = RunStore.forWorker(invocation.storeRoot);
+    const cacheKey = stageCacheKey(invocation);
+    const hit = invocation.useCache ? await cachedStageResult(store, cacheKey) : undefined;
+    if (hit) return { ...hit, cacheKey, cached: true };
     const outputs: Record<string, ArtifactRef> = {};
     const artifactPath = invocation.branches > 1 ? [invocation.stage, `b${invocation.branch}`] : [invocation.stage];
     let checkpointer: Checkpointer<unknown> | undefined;
@@ -54,7 +59,7 @@ export function stageActivity<Params = { [key: string]: Json }>(impl: StageImple
       write: async (name, table) => (outputs[name] = await store.put(invocation.runId, [...artifactPath, name], table)),
       writeJson: async (name, value) => (outputs[name] = await store.putJson(invocation.runId, [...artifactPath, name], value)),
       checkpointer: <State>(everyMs = checkpointInterval(invocation)) =>
-        (checkpointer = new Checkpointer<State>({ stage: invocation.stage, branch: invocation.branch, store, runId: invocation.runId, artifactPath, cacheKey: invocation.cacheKey, heartbeat }, everyMs) as Checkpointer<unknown>) as Checkpointer<State>,
+        (checkpointer = new Checkpointer<State>({ stage: invocation.stage, branch: invocation.branch, store, runId: invocation.runId, artifactPath, cacheKey, heartbeat }, everyMs) as Checkpointer<unknown>) as Checkpointer<State>,
       progress: (progress) => heartbeat.beat({ stage: invocation.stage, branch: invocation.branch, progress } satisfies HeartbeatDetails),
       signal: Context.current().cancellationSignal,
     };
@@ -65,10 +70,11 @@ export function stageActivity<Params = { [key: string]: Json }>(impl: StageImple
       resumedFromCheckpoint: checkpointer?.resumed ?? false,
       checkpointsSaved: checkpointer?.saved ?? 0,
       ...(typeof summary.backend === 'string' && { backend: summary.backend }),
+      cacheKey,
     };
-    await store.writeIndex('cache', invocation.cacheKey, { result, runId: invocation.runId, stage: invocation.stage, createdAt: new Date().toISOString() });
+    await store.writeIndex('cache', cacheKey, { result, runId: invocation.runId, stage: invocation.stage, createdAt: new Date().toISOString() });
     // Checkpoints are for unfinished work: a finished stage's must not shortcut a later `--no-cache` run.
-    await store.removeIndex('checkpoints', invocation.cacheKey);
+    await store.removeIndex('checkpoints', cacheKey);
     return result;
   });
 }

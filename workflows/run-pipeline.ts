@@ -1,8 +1,9 @@
 /**
  * `runPipeline`: the one generic workflow. It walks a pipeline's stage graph — independent stages
- * in parallel, fan-out branches under a concurrency bound — asking the cache before each
- * activity and recording every status change in the run manifest. Deterministic and thin: no
- * numerics and no I/O here; data stays in the run store and only references pass through.
+ * in parallel, fan-out branches under a concurrency bound, one activity per branch (it answers
+ * from the cache when it can) — and records every status change in the run manifest.
+ * Deterministic and thin: no numerics and no I/O here; data stays in the run store and only
+ * references pass through.
  */
 import {
   ApplicationFailure,
@@ -68,8 +69,6 @@ export async function runPipeline(request: RunRequest): Promise<RunManifest> {
     const params = stage.fanOut ? { ...stage.params, [stage.fanOut.param]: value ?? null } : stage.params;
     const inputs = Object.fromEntries(stage.dependsOn.map((d) => [d, outputs.get(d)!]));
     const useCache = !options.noCache && !(options.rerun ?? []).includes(stage.name);
-    const prepared = await engine.prepareStage({ storeRoot: request.storeRoot, stage, params, branch, seed: plan.seed, inputs, useCache });
-    if (prepared.hit) return { result: prepared.hit, cached: true, cacheKey: prepared.cacheKey };
     const activity = proxyActivities<Record<string, StageFn>>({
       taskQueue: stage.taskQueue,
       startToCloseTimeout: stage.startToCloseTimeoutMs,
@@ -91,12 +90,13 @@ export async function runPipeline(request: RunRequest): Promise<RunManifest> {
       seed: plan.seed,
       branch,
       branches: stage.fanOut?.values.length ?? 1,
-      cacheKey: prepared.cacheKey,
+      codeVersion: stage.codeVersion,
+      useCache,
       checkpointMs: stage.checkpointMs,
       maxAttempts: stage.retry.maximumAttempts,
       inputs,
     });
-    return { result, cached: false, cacheKey: prepared.cacheKey };
+    return { result, cached: result.cached === true, cacheKey: result.cacheKey };
   }
 
   async function runStage(stage: StagePlan): Promise<void> {

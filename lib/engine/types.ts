@@ -89,7 +89,10 @@ export interface StageInvocation {
   seed: number;
   branch: number;
   branches: number;
-  cacheKey: string;
+  /** Part of the cache key (stage-cache.ts), with activity, params, seed, branch and input hashes. */
+  codeVersion: string;
+  /** Look the result up in the cache before computing it (false for --no-cache and --rerun). */
+  useCache: boolean;
   checkpointMs?: number;
   /** Attempts for errors thrown by the stage's code (lost workers and timeouts retry without limit). */
   maxAttempts?: number;
@@ -102,6 +105,10 @@ export interface StageResult {
   resumedFromCheckpoint: boolean;
   checkpointsSaved: number;
   backend?: string;
+  /** The key it is cached under. */
+  cacheKey: string;
+  /** True when it came from the cache instead of being computed. */
+  cached?: boolean;
 }
 
 export type StageStatus = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled' | 'skipped';
