@@ -67,6 +67,7 @@ export function stageGuide(problem: InferenceProblem, params: NestedParams): { g
     margin: overrides.margin ?? guide.margin,
     spreadFactor: overrides.spreadFactor ?? guide.spreadFactor,
     auditFraction: overrides.auditFraction ?? guide.auditFraction,
+    blockSteps: overrides.blockSteps ?? guide.blockSteps,
   };
   return { guide: { ...settings, logLikelihood }, seconds: () => ms / 1000 };
 }
@@ -108,7 +109,7 @@ export async function runNestedStage<Extra>(
         ...(ctx.params.proposal && { proposal: ctx.params.proposal }),
         ...(ctx.params.parallelProposals && { parallelProposals: ctx.params.parallelProposals }),
         ...(ctx.params.slices && { slices: ctx.params.slices }),
-        ...(guide && { guide: { margin: guide.margin, spreadFactor: guide.spreadFactor, auditFraction: guide.auditFraction } }),
+        ...(guide && { guide: { margin: guide.margin, spreadFactor: guide.spreadFactor, auditFraction: guide.auditFraction, blockSteps: guide.blockSteps } }),
       });
   await checkpointer.runInSlices(
     // The signal ends a long iteration at once when the run is cancelled (heartbeats deliver it).

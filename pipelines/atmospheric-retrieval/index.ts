@@ -96,6 +96,8 @@ const guideSchema = z
     margin: z.number().min(0).max(1000).default(4),
     spreadFactor: z.number().min(0).max(100).default(2),
     auditFraction: z.number().min(0).max(1).default(0.01),
+    /** Slice steps per block: one exact call per block, which keeps the block only if it ends inside the contour. */
+    blockSteps: z.number().int().min(1).max(1000).default(3),
     /** The network answers within this many nats below its training set's best ln L… */
     trustDepth: z.number().min(0).max(10_000).default(8),
     /** …where its members' ln L agree to this many nats; the coarse grid answers elsewhere. */

@@ -73,7 +73,7 @@ test('stage graph: search, posterior-trained rounds, guided exact retrieval, ref
   const guided = stage('retrieve-guided');
   assert.equal(guided.params.problem, 'guided');
   assert.deepEqual(guided.dependsOn, ['retrieve-refined-2', 'refine-surrogate-2', 'refine-training-set-2']);
-  assert.deepEqual(guided.params.guide, { margin: 4, spreadFactor: 2, auditFraction: 0.01 });
+  assert.deepEqual(guided.params.guide, { margin: 4, spreadFactor: 2, auditFraction: 0.01, blockSteps: 3 });
   assert.deepEqual(guided.params.guideTrust, { trustDepth: 8, maxSpread: 2, relativeSpread: 0.1 });
   assert.deepEqual(stage('retrieve-full').dependsOn, [], 'the reference starts at once, beside the search (one process each)');
   assert.equal(stage('retrieve-full').params.slices, 72, 'the reference mixes more than the guided run');

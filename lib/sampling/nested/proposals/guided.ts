@@ -5,21 +5,24 @@
  * surrogate, s(θ) ≥ 0 its optional spread (e.g. a deep ensemble's standard deviation), and the
  * margin is m(θ) = m₀ + k·s(θ). The lowered surrogate contour is A = {θ : L̃(θ) > L* − m(θ)}.
  *
- * 1. Slice chains (slice.ts: same directions, whitening and tuning) run entirely on the surrogate:
- *    their constraint is θ ∈ A, so they cost surrogate calls only. Their endpoints are draws from
- *    the uniform distribution on A (as plain slice endpoints are draws from C).
- * 2. Each endpoint costs one call of the exact likelihood and is kept only if L > L*: rejection
- *    sampling, so a kept point is uniform on A ∩ C. If the surrogate never underestimates ln L by
- *    more than m inside the contour (L − L̃ < m(θ) on C, so C ⊂ A), then A ∩ C = C and the point is
- *    an exact draw — the surrogate changes the cost, never the target. Overestimates only make A
- *    larger: the acceptance is vol(C)/vol(A). Kept points enter the sampler's queue like slice
- *    endpoints (candidates.ts: valid for any later, higher threshold too).
+ * 1. Slice chains (slice.ts: same directions, whitening and tuning) run on the surrogate: their
+ *    constraint is θ ∈ A, so their steps cost surrogate calls only, and A's uniform distribution is
+ *    what they preserve.
+ * 2. The steps come in blocks; each block ends in one call of the exact likelihood, and the chain
+ *    keeps the block's endpoint only if L > L*, else it goes back to where the block began. A block
+ *    is a Metropolis step whose proposal is reversible on A, accepted iff it lands in C: uniform on
+ *    C is preserved, so a chain started at a live point is a valid draw after every block. If the
+ *    surrogate never underestimates ln L by more than m inside the contour (L − L̃ < m(θ) on C, so
+ *    C ⊂ A), the chain reaches all of C — the surrogate changes the cost, never the target.
+ *    Overestimates only make A larger (more rejected blocks). Final positions enter the sampler's
+ *    queue like slice endpoints (candidates.ts: valid for any later, higher threshold too).
  * 3. Checks that C ⊂ A, all with the exact likelihood and the sampler's seeded random stream:
  *    - chain starts are live points (L > L* known): one the surrogate puts outside A is a violation
  *      found for free (`startFailures`);
  *    - audits: each slice point the surrogate rejects is re-evaluated exactly with probability f
- *      (`auditFraction`), in the same batch as the endpoints. One with L > L* lies in C \ A: a
- *      violation (`auditFailures`), and the round's endpoints are discarded.
+ *      (`auditFraction`), in the same batch as the block's endpoints. One with L > L* lies in
+ *      C \ A: a violation (`auditFailures`), and the round's chains are discarded (as on a start
+ *      outside A).
  *    A violation at θ proves that the margin missed an underestimate e = L − L̃ − k·s > m₀ there;
  *    the rule is m₀ ← max(m₀, 2e): at least doubled, with as much headroom again as was missed.
  *    Queued candidates, drawn under the old margin, are dropped.
@@ -31,8 +34,8 @@
  * before a failure stay in the run; `auditFailures + startFailures > 0` says the early part was
  * drawn with a margin proven too small.
  *
- * Cost per new point: about 1/acceptance exact calls for endpoints plus f·(rejected slice points
- * per chain)/acceptance for audits, against slices × ~4–5 exact calls for plain slice sampling.
+ * Cost per new point: ⌈slices / blockSteps⌉ exact calls plus f·(rejected slice points per chain) for audits,
+ * against slices × ~4–5 exact calls for plain slice sampling.
  */
 import { toParameters, type Candidate } from '../candidates.ts';
 import type { NestedProblem } from '../types.ts';
@@ -58,6 +61,12 @@ export interface GuideOptions {
   spreadFactor?: number;
   /** Fraction f of surrogate-rejected slice points re-evaluated with the exact likelihood (default 0.01). */
   auditFraction?: number;
+  /**
+   * Slice steps per block (default 3): a chain's steps are split into blocks of this many, each
+   * kept only if its endpoint has L > L* — one exact call per block. Shorter blocks: fewer chains
+   * that never move, more exact calls.
+   */
+  blockSteps?: number;
 }
 
 /** Counts and the current margin of a guided run (progress, result, checkpoint). */
@@ -74,10 +83,11 @@ export interface GuideStats {
 }
 
 export function resolveGuideOptions(options: GuideOptions): Required<GuideOptions> {
-  const resolved = { margin: options.margin ?? 2, spreadFactor: options.spreadFactor ?? 2, auditFraction: options.auditFraction ?? 0.01 };
+  const resolved = { margin: options.margin ?? 2, spreadFactor: options.spreadFactor ?? 2, auditFraction: options.auditFraction ?? 0.01, blockSteps: options.blockSteps ?? 3 };
   if (!(resolved.margin >= 0 && Number.isFinite(resolved.margin))) throw new Error(`guide.margin must be a finite number ≥ 0, got ${resolved.margin}`);
   if (!(resolved.spreadFactor >= 0 && Number.isFinite(resolved.spreadFactor))) throw new Error(`guide.spreadFactor must be a finite number ≥ 0, got ${resolved.spreadFactor}`);
   if (!(resolved.auditFraction >= 0 && resolved.auditFraction <= 1)) throw new Error(`guide.auditFraction must lie in [0, 1], got ${resolved.auditFraction}`);
+  if (!(Number.isInteger(resolved.blockSteps) && resolved.blockSteps >= 1)) throw new Error(`guide.blockSteps must be a whole number ≥ 1, got ${resolved.blockSteps}`);
   return resolved;
 }
 
@@ -100,9 +110,19 @@ interface SurrogatePoint {
 }
 
 /**
- * One round: surrogate slice chains from `starts` (live points above ctx.threshold), then one exact
- * batch for their endpoints and the audited points. Returns the evaluated endpoints (the caller
- * keeps those above the threshold) and whether the margin was widened (queued candidates are stale).
+ * One round: each chain starts at a live point (`starts`, above ctx.threshold) and makes `slices`
+ * surrogate slice steps in blocks of `settings.blockSteps`; each block ends in one exact
+ * call for its endpoint — kept if L > L*, else the chain goes back to where the block began — with
+ * the audited points in the same batch. Returns each chain's final position (the new candidates)
+ * and whether the margin was widened (queued candidates are stale then).
+ *
+ * Why blocks that revert, not one long chain whose endpoint is kept or dropped: a block is a
+ * Metropolis step with a proposal that is reversible on A, accepted iff it lands in C, so uniform on
+ * C stays the chain's distribution at every block. Dropping rejected endpoints instead keeps only
+ * chains that stayed in C, which under-represents C's edge (mass that leaks into A \ C from there
+ * never comes back) and pulls new points inwards: posteriors too narrow, ln Z too high, the more so
+ * the wider the margin. A chain whose every block is rejected gives nothing (its start is a live
+ * point already); shorter blocks make that rarer.
  */
 export async function proposeGuided(
   ctx: ProposalContext,
@@ -126,6 +146,8 @@ export async function proposeGuided(
     widen(starts[i].logL, p);
   });
   stats.startFailures += startViolations;
+  // A start outside A is a proof the margin is too small: draw nothing with it.
+  if (startViolations > 0) return { candidates: [], widened: true };
 
   const audited: SurrogatePoint[] = [];
   const insideA: SliceConstraint<SurrogatePoint> = async (us) =>
@@ -134,21 +156,31 @@ export async function proposeGuided(
       if (settings.auditFraction > 0 && ctx.rng.uniform() < settings.auditFraction) audited.push(p);
       return null;
     });
-  const endpoints = await runSliceChains(ctx, startPoints, slices, whitening, tuning, insideA);
-
-  const exact = await ctx.evaluate([...endpoints.map((p) => p.u), ...audited.map((p) => p.u)]);
-  stats.audits += audited.length;
-  let auditViolations = 0;
-  audited.forEach((p, i) => {
-    const logL = exact[endpoints.length + i].logL;
-    if (logL <= ctx.threshold) return;
-    auditViolations++;
-    widen(logL, p);
-  });
-  stats.auditFailures += auditViolations;
-  // Endpoints drawn under a margin just proven too small are not uniform on the contour.
-  const candidates = auditViolations > 0 ? [] : exact.slice(0, endpoints.length);
-  return { candidates, widened: startViolations + auditViolations > 0 };
+  const blocks = Math.ceil(slices / settings.blockSteps);
+  const chains = starts.map((candidate, i) => ({ candidate, point: startPoints[i], moved: false }));
+  for (let b = 0; b < blocks; b++) {
+    const steps = Math.floor((slices * (b + 1)) / blocks) - Math.floor((slices * b) / blocks);
+    audited.length = 0;
+    const endpoints = await runSliceChains(ctx, chains.map((c) => c.point), steps, whitening, tuning, insideA);
+    const exact = await ctx.evaluate([...endpoints.map((p) => p.u), ...audited.map((p) => p.u)]);
+    stats.audits += audited.length;
+    let auditViolations = 0;
+    audited.forEach((p, i) => {
+      const logL = exact[endpoints.length + i].logL;
+      if (logL <= ctx.threshold) return;
+      auditViolations++;
+      widen(logL, p);
+    });
+    stats.auditFailures += auditViolations;
+    // Chains moved under a margin just proven too small are not uniform on the contour.
+    if (auditViolations > 0) return { candidates: [], widened: true };
+    chains.forEach((c, i) => {
+      if (exact[i].logL > ctx.threshold) Object.assign(c, { candidate: exact[i], point: endpoints[i], moved: true });
+    });
+  }
+  // A chain none of whose blocks was kept would return its start, a copy of a live point; copies
+  // pile up into plateaus no new point can beat. Such chains (rare with short blocks) give nothing.
+  return { candidates: chains.filter((c) => c.moved).map((c) => c.candidate), widened: false };
 }
 
 /** One surrogate batch (counted), checked like the likelihood: finite ln L̃, spreads ≥ 0. */
