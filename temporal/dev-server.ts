@@ -35,7 +35,8 @@ export function alive(pid: number): boolean {
   }
 }
 
-function portOpen(address: string): Promise<boolean> {
+/** Whether something accepts TCP connections at host:port. */
+export function portOpen(address: string): Promise<boolean> {
   const [host, port] = address.split(':');
   return new Promise((done) => {
     const socket = connect({ host, port: Number(port) });

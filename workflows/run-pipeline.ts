@@ -65,7 +65,7 @@ export async function runPipeline(request: RunRequest): Promise<RunManifest> {
 
   const outputs = new Map<string, StageOutputs>();
 
-  async function runBranch(stage: StagePlan, branch: number, value: Json | undefined): Promise<{ result: StageResult; cached: boolean; cacheKey: string }> {
+  async function runBranch(stage: StagePlan, branch: number, value: Json | undefined): Promise<StageResult> {
     const params = stage.fanOut ? { ...stage.params, [stage.fanOut.param]: value ?? null } : stage.params;
     const inputs = Object.fromEntries(stage.dependsOn.map((d) => [d, outputs.get(d)!]));
     const useCache = !options.noCache && !(options.rerun ?? []).includes(stage.name);
@@ -80,7 +80,7 @@ export async function runPipeline(request: RunRequest): Promise<RunManifest> {
         nonRetryableErrorTypes: ['UserError'],
       },
     } as Parameters<typeof proxyActivities>[0]) as ActivityInterfaceFor<Record<string, StageFn>>;
-    const result = await activity[stage.activity]!({
+    return activity[stage.activity]!({
       runId,
       storeRoot: request.storeRoot,
       pipeline: plan.pipeline,
@@ -96,7 +96,6 @@ export async function runPipeline(request: RunRequest): Promise<RunManifest> {
       maxAttempts: stage.retry.maximumAttempts,
       inputs,
     });
-    return { result, cached: result.cached === true, cacheKey: result.cacheKey };
   }
 
   async function runStage(stage: StagePlan): Promise<void> {
@@ -106,18 +105,18 @@ export async function runPipeline(request: RunRequest): Promise<RunManifest> {
     const values: (Json | undefined)[] = stage.fanOut ? stage.fanOut.values : [undefined];
     try {
       const results = await mapWithConcurrency(values, stage.fanOut?.concurrency ?? 1, (v, i) => runBranch(stage, i, v));
-      outputs.set(stage.name, { branches: results.map((r) => r.result.outputs) });
-      const backend = results.find((r) => r.result.backend)?.result.backend;
+      outputs.set(stage.name, { branches: results.map((r) => r.outputs) });
+      const backend = results.find((r) => r.backend)?.backend;
       if (backend) manifest.backend[stage.name] = backend;
       Object.assign(record, {
         status: 'completed',
-        cached: results.every((r) => r.cached),
-        cachedBranches: results.filter((r) => r.cached).length,
+        cached: results.every((r) => r.cached === true),
+        cachedBranches: results.filter((r) => r.cached === true).length,
         cacheKeys: results.map((r) => r.cacheKey),
         outputs: outputs.get(stage.name),
-        summary: results.map((r) => r.result.summary),
-        resumedFromCheckpoint: results.some((r) => !r.cached && r.result.resumedFromCheckpoint),
-        checkpointsSaved: results.reduce((n, r) => n + (r.cached ? 0 : r.result.checkpointsSaved), 0),
+        summary: results.map((r) => r.summary),
+        resumedFromCheckpoint: results.some((r) => !r.cached && r.resumedFromCheckpoint),
+        checkpointsSaved: results.reduce((n, r) => n + (r.cached ? 0 : r.checkpointsSaved), 0),
       } satisfies Partial<StageRecord>);
     } catch (err) {
       record.status = isCancellation(err) ? 'cancelled' : 'failed';

@@ -6,14 +6,13 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { connect } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sha256 } from '../../lib/store/hash.ts';
-import { alive } from '../../temporal/dev-server.ts';
+import { alive, portOpen } from '../../temporal/dev-server.ts';
 
-export { alive };
+export { alive, portOpen };
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const BIN = path.join(ROOT, 'bin', 'sciflow.js');
@@ -41,16 +40,6 @@ export interface Worker {
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-
-export function portOpen(address: string): Promise<boolean> {
-  const [host, port] = address.split(':');
-  return new Promise((done) => {
-    const socket = connect({ host, port: Number(port) });
-    socket.once('connect', () => (socket.destroy(), done(true)));
-    socket.once('error', () => done(false));
-  });
-}
 
 export class Sandbox {
   readonly dir = mkdtempSync(path.join(os.tmpdir(), 'sciflow-chaos-'));

@@ -88,14 +88,14 @@ async function startedAttempt(runId: string, activity: string): Promise<number> 
 async function checkpointSaved(runId: string, stage: string): Promise<boolean> {
   const dir = join(env.storeRoot, '.checkpoints');
   if (!existsSync(dir)) return false;
-  const names = (name: string) => {
+  const namesStage = (name: string) => {
     try {
       return readFileSync(join(dir, name), 'utf8').includes(`${runId}/${stage}/`);
     } catch {
       return false; // removed between the listing and the read
     }
   };
-  return readdirSync(dir).some(names);
+  return readdirSync(dir).some(namesStage);
 }
 
 let reference: RunManifest;

@@ -34,8 +34,8 @@
  * before a failure stay in the run; `auditFailures + startFailures > 0` says the early part was
  * drawn with a margin proven too small.
  *
- * Cost per new point: ⌈slices / blockSteps⌉ exact calls plus f·(rejected slice points per chain) for audits,
- * against slices × ~4–5 exact calls for plain slice sampling.
+ * Cost per new point: ⌈slices / blockSteps⌉ exact calls plus f·(rejected slice points per chain)
+ * for audits, against slices × ~4–5 exact calls for plain slice sampling.
  */
 import { toParameters, type Candidate } from '../candidates.ts';
 import type { NestedProblem } from '../types.ts';
