@@ -84,7 +84,7 @@ async function startedAttempt(runId: string, activity: string): Promise<number> 
   return Math.max(0, ...started.map((a) => a.attempt ?? 0));
 }
 
-/** Whether a checkpoint pointer in the store names this run's stage. */
+/** Whether a checkpoint pointer in the store names this run's stage (or `stage/b<i>`, one branch). */
 async function checkpointSaved(runId: string, stage: string): Promise<boolean> {
   const dir = join(env.storeRoot, '.checkpoints');
   if (!existsSync(dir)) return false;
@@ -158,9 +158,11 @@ test('eight worker kills inside one stage: the run completes without resume, ide
     const worker = startWorker();
     // Kill once a worker has started attempt `kill` of the chains: each kill lands inside the stage.
     await until(async () => (await startedAttempt('eight-kills', 'mcmc')) >= kill, 120_000, `attempt ${kill} of the chains`);
-    // The first attempt must save a checkpoint before it dies, or every attempt could die before
-    // its first save (1 s) and the last one would start from scratch, which the test cannot tell apart.
-    if (kill === 1) await until(() => checkpointSaved('eight-kills', 'chains'), 120_000, 'the first checkpoint of the chains');
+    // Both chains (branches b0, b1) must save a checkpoint before the first kill, or a chain could
+    // die before every first save (1 s) and its last attempt would rightly start from scratch.
+    if (kill === 1) {
+      for (const branch of ['b0', 'b1']) await until(() => checkpointSaved('eight-kills', `chains/${branch}`), 120_000, `the first checkpoint of chain ${branch}`);
+    }
     await killGroup(worker);
   }
   startWorker();
