@@ -6,6 +6,9 @@ import type { Heartbeat } from './supervised.ts';
 /** How long a computation runs between two heartbeat/checkpoint checks. */
 const SLICE_MS = 500;
 
+/** Checkpoint files are `checkpoint-<hash>.parquet` beside the stage's outputs. */
+const CHECKPOINT = 'checkpoint';
+
 /** What every long activity reports; the CLI turns it into a progress bar. */
 export interface Progress {
   /** 0…1 when known. */
@@ -94,13 +97,25 @@ export class Checkpointer<State> {
     if (Date.now() - this.lastHeartbeat >= 250) await this.heartbeat();
   }
 
+  /**
+   * Each checkpoint is a new file (`checkpoint-<hash>.parquet`): overwriting one in place would
+   * leave the pointer naming a file whose hash no longer matches if the worker died between the
+   * write and the pointer update, and the next attempt would start from scratch. Older versions
+   * are deleted once the pointer and the heartbeat name the new one.
+   */
   async save(state: State): Promise<void> {
     const { store, runId, artifactPath, cacheKey } = this.target;
-    this.latest = await store.putJson(runId, [...artifactPath, 'checkpoint'], state);
+    this.latest = await store.putJsonVersion(runId, [...artifactPath, CHECKPOINT], state);
     await store.writeIndex('checkpoints', cacheKey, this.latest);
     this.saved += 1;
     this.lastSave = Date.now();
     await this.heartbeat();
+    await store.removeVersions(runId, artifactPath, `${CHECKPOINT}-`, this.latest.uri);
+  }
+
+  /** Remove every checkpoint version of the stage: it finished, its outputs supersede them. */
+  async discard(): Promise<void> {
+    await this.target.store.removeVersions(this.target.runId, this.target.artifactPath, `${CHECKPOINT}-`);
   }
 
   private async heartbeat(): Promise<void> {

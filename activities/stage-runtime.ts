@@ -75,6 +75,7 @@ export function stageActivity<Params = { [key: string]: Json }>(impl: StageImple
     await store.writeIndex('cache', cacheKey, { result, runId: invocation.runId, stage: invocation.stage, createdAt: new Date().toISOString() });
     // Checkpoints are for unfinished work: a finished stage's must not shortcut a later `--no-cache` run.
     await store.removeIndex('checkpoints', cacheKey);
+    await checkpointer?.discard();
     return result;
   });
 }

@@ -90,14 +90,28 @@ export class RunStore {
   }
 
   async put(runId: string, path: string[], table: Table): Promise<ArtifactRef> {
+    return this.write(runId, path, table, false);
+  }
+
+  /**
+   * Like put, named `<last segment>-<first 16 hex digits of its sha256>.parquet`: a new version
+   * never replaces the file an older reference names, so a crash between writing it and moving a
+   * pointer to it leaves the old reference valid (checkpoints).
+   */
+  async putVersion(runId: string, path: string[], table: Table): Promise<ArtifactRef> {
+    return this.write(runId, path, table, true);
+  }
+
+  private async write(runId: string, path: string[], table: Table, versioned: boolean): Promise<ArtifactRef> {
     assertSafeSegment('run id', runId);
     path.forEach((p) => assertSafeSegment('artifact path segment', p));
     const bytes = tableToParquet(table);
-    const uri = [runId, ...path].join('/') + '.parquet';
+    const hash = sha256(bytes);
+    const uri = [runId, ...path].join('/') + (versioned ? `-${hash.slice(0, 16)}` : '') + '.parquet';
     await writeFileAtomic(this.resolveUri(uri), bytes);
     return {
       uri,
-      sha256: sha256(bytes),
+      sha256: hash,
       rows: table.numRows,
       bytes: bytes.length,
       schema: table.schema.fields.map((f) => ({ name: f.name, type: String(f.type) })),
@@ -142,6 +156,19 @@ export class RunStore {
   /** A JSON document (checkpoint state, model weights) as a one-row Parquet table. */
   async putJson(runId: string, path: string[], value: unknown): Promise<ArtifactRef> {
     return this.put(runId, path, tableFromColumns({ json: [JSON.stringify(value)] }));
+  }
+
+  /** putJson's counterpart of putVersion. */
+  async putJsonVersion(runId: string, path: string[], value: unknown): Promise<ArtifactRef> {
+    return this.putVersion(runId, path, tableFromColumns({ json: [JSON.stringify(value)] }));
+  }
+
+  /** Delete the files `<dir>/<prefix>*.parquet` of a run, except `keep` (superseded versions of one artifact). */
+  async removeVersions(runId: string, dir: string[], prefix: string, keep?: string): Promise<void> {
+    const base = [runId, ...dir].join('/');
+    const names = await readdir(this.resolveUri(base)).catch(() => [] as string[]);
+    const stale = names.filter((n) => n.startsWith(prefix) && n.endsWith('.parquet') && `${base}/${n}` !== keep);
+    await Promise.all(stale.map((n) => rm(this.resolveUri(`${base}/${n}`), { force: true })));
   }
 
   async getJson<T>(ref: ArtifactRef): Promise<T> {
