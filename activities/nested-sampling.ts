@@ -1,7 +1,7 @@
 import { UserError } from '../lib/engine/errors.ts';
 import type { InferenceGuide, InferenceProblem } from '../lib/engine/pipeline.ts';
 import type { Json } from '../lib/engine/types.ts';
-import { NestedSampler, type BatchLogLikelihood, type GuideOptions, type NestedCheckpoint, type NestedSamplerOptions } from '../lib/sampling/nested/index.ts';
+import { NestedSampler, type BatchLogLikelihood, type GuideOptions, type NestedCheckpoint, type NestedSamplerOptions, type SliceWhitening } from '../lib/sampling/nested/index.ts';
 import type { Table } from 'apache-arrow';
 import { tableFromColumns, tableFromRows } from '../lib/store/parquet.ts';
 import type { Checkpointer } from './checkpoint.ts';
@@ -18,6 +18,8 @@ export interface NestedParams {
   parallelProposals?: number;
   /** Slice steps per new point (slice proposals; default ndim + 3). More decorrelate better on multimodal posteriors. */
   slices?: number;
+  /** Slice directions (NestedSamplerOptions.whitening): 'differential' follows curved, multimodal posteriors best. */
+  whitening?: SliceWhitening;
   /**
    * Seed of the sampler's random stream (default: drawn from the stage's seed). Stages given the
    * same samplerSeed make identical draws until their likelihoods differ — common random numbers,
@@ -109,6 +111,7 @@ export async function runNestedStage<Extra>(
         ...(ctx.params.proposal && { proposal: ctx.params.proposal }),
         ...(ctx.params.parallelProposals && { parallelProposals: ctx.params.parallelProposals }),
         ...(ctx.params.slices && { slices: ctx.params.slices }),
+        ...(ctx.params.whitening && { whitening: ctx.params.whitening }),
         ...(guide && { guide: { margin: guide.margin, spreadFactor: guide.spreadFactor, auditFraction: guide.auditFraction, blockSteps: guide.blockSteps } }),
       });
   await checkpointer.runInSlices(

@@ -133,12 +133,23 @@ const self = await comparison('compare-reference', referenceStage, checkStage);
 const guidedCmp = await comparison('compare-guided', referenceStage, 'retrieve-guided');
 const previewCmp = await comparison('compare-preview', referenceStage, preview);
 const guidedEvidence = await evidence('retrieve-guided');
-// Cost per sampler run: the reference's full-model calls per run (mean over its runs) against the
-// guided run's (its initial live points and audits included); wall times as the activity measures
-// them, surrogate calls included. Each runs in its own worker process, on its own core.
-const referenceCalls = (await Promise.all(referenceRunNames.map(evidence))).map((e) => Number(e.ncall));
-const fullCallsPerRun = referenceCalls.reduce((a, b) => a + b, 0) / referenceCalls.length;
-const wall = { full: Number(summary(m, 'retrieve-full').wall_s), guided: Number(summary(m, 'retrieve-guided').wall_s), preview: Number(summary(m, preview).wall_s) };
+// Cost at equal resolution: K merged runs of N live points resolve the posterior like one run of
+// K·N, and the guided run has as many live points as the merged reference (guide.nlive), so both
+// are compared per live point — the reference's full-model calls and wall time per run (mean over
+// its runs) over its nlive, against the guided run's (initial live points, audits and surrogate
+// calls included) over its own. Wall times as the activity measures them, each run in its own
+// worker process on its own core.
+const referenceEvidence = await Promise.all(referenceRunNames.map(evidence));
+const referenceCalls = referenceEvidence.map((e) => Number(e.ncall));
+const mean = (x: number[]) => x.reduce((a, b) => a + b, 0) / x.length;
+const fullCallsPerRun = mean(referenceCalls);
+const live = { full: Number(referenceEvidence[0]!.nlive), guided: Number(guidedEvidence.nlive), preview: Number((await evidence(preview)).nlive) };
+const wall = {
+  full: mean(referenceRunNames.map((n) => Number(summary(m, n).wall_s))),
+  guided: Number(summary(m, 'retrieve-guided').wall_s),
+  preview: Number(summary(m, preview).wall_s),
+};
+const perLive = (key: keyof typeof wall) => wall[key] / live[key];
 const guided = {
   ...guidedCmp,
   logZ: guidedEvidence.logZ,
@@ -150,8 +161,9 @@ const guided = {
   start_failures: Number(guidedEvidence.start_failures),
   margin_initial: Number((m.config.guide as { margin: number }).margin),
   margin_final: Number(guidedEvidence.margin),
-  full_call_ratio: fullCallsPerRun / Number(guidedEvidence.full_calls),
-  speedup: wall.full / wall.guided,
+  nlive: live.guided,
+  full_call_ratio: fullCallsPerRun / live.full / (Number(guidedEvidence.full_calls) / live.guided),
+  speedup: perLive('full') / perLive('guided'),
   likelihood_s: Number(summary(m, 'retrieve-guided').likelihood_s),
   surrogate_s: Number(summary(m, 'retrieve-guided').surrogate_s),
 };
@@ -233,7 +245,7 @@ const result = {
   preview_c2st: previewCmp.c2st,
   preview_dlogz: previewCmp.dlogz,
   preview_dlogz_err: previewCmp.dlogz_err,
-  preview_speedup: wall.full / wall.preview,
+  preview_speedup: perLive('full') / perLive('preview'),
   coverage: coverageOf('retrieve-guided'),
   coverage_preview: coverageOf(preview),
   reference_self: self,
@@ -242,6 +254,7 @@ const result = {
   surrogate_logl_error: logLError,
   calls: { full_per_run: fullCallsPerRun, full_runs: referenceCalls, guided: guided.full_calls, guided_surrogate: guided.surrogate_calls },
   seconds: wall,
+  nlive: live,
   surrogate_training: summary(m, 'surrogate'),
   refined_training: m.stages.filter((s) => s.name.startsWith('refine-surrogate')).map((s) => ({ stage: s.name, ...summary(m, s.name) })),
   stage_seconds: stageSeconds,
@@ -269,7 +282,7 @@ const md = [
   `- Preview (\`${preview}\`): nested sampling on the last round's ensemble alone, no error inflation; each round trains a fresh ensemble on full-model spectra at the previous retrieval's samples (jitter ${JSON.stringify((m.config.refinement as { jitter?: number }).jitter)} σ, folded). Settings: ${JSON.stringify(m.config.refinement)}.`,
   `- Reference (\`${referenceStage}\`): the same sampler with the full model at ${m.config.referenceSlices} slice steps (${referenceRunNames.length} run${referenceRunNames.length > 1 ? 's merged' : ''}), beside the search and the guided run in the other worker process; noise floor (\`${checkStage}\`, \`compare-reference\`): the reference rerun with other seeds.`,
   '- BC: histogram Bhattacharyya coefficient per parameter; beside it its resolution floor, the mean BC of two samples drawn from the reference\'s own distribution at the two compared effective sample sizes (lib/stats/resolution.ts): a BC at its floor is "indistinguishable at these sample sizes".',
-  '- Full-call ratio: the reference\'s full-model calls per run over the guided run\'s (initial live points and audits included). Speed-up: wall time per sampler run, the guided run\'s surrogate calls included.',
+  `- Cost at equal resolution: K merged runs of N live points resolve the posterior like one run of K·N, and the guided run has as many live points as the merged reference (${live.guided} against ${referenceRunNames.length} × ${live.full}). Full-call ratio: the reference's full-model calls per run and live point over the guided run's (initial live points and audits included). Speed-up: wall time per run and live point, the guided run's surrogate calls included (preview: ${live.preview} live points).`,
   '',
   '## Results (real data)',
   '',
@@ -281,11 +294,12 @@ const md = [
   `| ESS reference / other | ${f(guided.ess.reference, 0)} / ${f(guided.ess.other, 0)} | ${f(previewCmp.ess.reference, 0)} / ${f(previewCmp.ess.other, 0)} | ${f(self.ess.reference, 0)} / ${f(self.ess.other, 0)} |`,
   `| C2ST accuracy | ${f(guided.c2st)} | ${f(previewCmp.c2st)} | ${f(self.c2st)} |`,
   `| Δ ln Z vs reference ± combined σ | ${f(guided.dlogz)} ± ${f(guided.dlogz_err)} | ${f(previewCmp.dlogz)} ± ${f(previewCmp.dlogz_err)} | ${f(self.dlogz)} ± ${f(self.dlogz_err)} |`,
-  `| full-model calls (reference: ${f(fullCallsPerRun, 0)} per run) | ${guided.full_calls} (${f(guided.full_call_ratio, 1)}× fewer) | 0 | |`,
-  `| speed-up per sampler run | ${f(guided.speedup, 1)}× | ${f(result.preview_speedup, 1)}× | |`,
+  `| live points (reference: ${referenceRunNames.length} × ${live.full}) | ${live.guided} | ${live.preview} | |`,
+  `| full-model calls (reference: ${f(fullCallsPerRun, 0)} per run) | ${guided.full_calls} (${f(guided.full_call_ratio, 1)}× fewer per live point) | 0 | |`,
+  `| speed-up per live point | ${f(guided.speedup, 1)}× | ${f(result.preview_speedup, 1)}× | |`,
   `| 95% coverage (${INJECTIONS} injections × 9 parameters) | ${f(result.coverage)} | ${f(result.coverage_preview)} | |`,
   '',
-  `Guided run: ${guided.surrogate_calls} surrogate calls, ${guided.audits} audits, ${guided.audit_failures} audit failures, ${guided.start_failures} start failures, margin ${f(guided.margin_initial, 2)} → ${f(guided.margin_final, 2)} nats; seconds in the full model ${f(guided.likelihood_s, 1)}, in the surrogate ${f(guided.surrogate_s, 1)}, wall ${f(wall.guided, 1)} (reference ${f(wall.full, 1)}).`,
+  `Guided run: ${guided.surrogate_calls} surrogate calls, ${guided.audits} audits, ${guided.audit_failures} audit failures, ${guided.start_failures} start failures, margin ${f(guided.margin_initial, 2)} → ${f(guided.margin_final, 2)} nats; seconds in the full model ${f(guided.likelihood_s, 1)}, in the surrogate ${f(guided.surrogate_s, 1)}, wall ${f(wall.guided, 1)} (reference ${f(wall.full, 1)} per run of ${live.full} live points).`,
   '',
   `Preview surrogate's ln L error on the reference posterior (${logLError.points} reference samples): ln L_full − ln L_surrogate = ${f(logLError.mean, 2)} ± ${f(logLError.sd, 2)} (5 / 50 / 95 % points ${f(logLError.q05, 2)} / ${f(logLError.q50, 2)} / ${f(logLError.q95, 2)}).`,
   '',

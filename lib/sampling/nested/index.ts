@@ -12,6 +12,7 @@ export type {
   StopReason,
 } from './types.ts';
 export type { BoundKind } from './bound.ts';
+export type { SliceWhitening } from './proposals/slice.ts';
 export type { GuideOptions, GuideStats, SurrogateGuide, SurrogateValues } from './proposals/guided.ts';
 export { DegenerateLikelihoodError } from './errors.ts';
 export { mergeNestedRuns, type MergedRun, type RunPoints } from './merge.ts';

@@ -313,6 +313,7 @@ export class NestedSampler {
       ndim: this.d,
       rng: this.rng,
       bound: this.bound,
+      liveU: this.liveU,
       threshold,
       evaluate: (us) => this.evaluate(us, threshold),
     };

@@ -62,7 +62,8 @@ export interface NestedSamplerOptions {
    * How slice directions are whitened: by the live points' full covariance ('covariance', default
    * for ndim ≤ 10: follows strongly correlated posteriors) or their per-coordinate scales
    * ('diagonal', default above: full whitening biases ln Z high in many dimensions, see
-   * proposals/slice.ts).
+   * proposals/slice.ts), or not at all: 'differential' slices along the difference of two random
+   * live points, which follows curved and multimodal posteriors where one covariance cannot.
    */
   whitening?: SliceWhitening;
   /**

@@ -32,4 +32,10 @@ describe('nested sampling: calibration over seeds (correlated Gaussian d = 3, ln
     assert.ok(Math.abs(mean) < 0.5, `mean z = ${mean.toFixed(3)}`);
     assert.ok(sd >= 0.6 && sd <= 1.6, `sd z = ${sd.toFixed(3)}`);
   });
+
+  it('differential slice directions, 20 seeds: |mean z| < 0.5, sd(z) in [0.6, 1.6]', async () => {
+    const { mean, sd } = meanAndSd(await zScores(correlatedGaussian(), 20, { nlive: 100, proposal: 'slice', whitening: 'differential' }));
+    assert.ok(Math.abs(mean) < 0.5, `mean z = ${mean.toFixed(3)}`);
+    assert.ok(sd >= 0.6 && sd <= 1.6, `sd z = ${sd.toFixed(3)}`);
+  });
 });

@@ -9,6 +9,8 @@ export interface ProposalContext {
   bound: Bound;
   /** New points must have ln L strictly above this. */
   threshold: number;
+  /** The live points' unit-cube coordinates, point after point (differential slice directions). */
+  liveU: Float64Array;
   /** Evaluates unit-cube points as one likelihood batch (and counts the calls). */
   evaluate(us: Float64Array[]): Promise<Candidate[]>;
 }

@@ -12,6 +12,15 @@
  * cost no likelihood call. The scale s is tuned so that expansions and contractions balance
  * (dynesty's rule), which keeps each step to ~4–5 evaluations.
  *
+ * Differential directions ('differential'; UltraNest's differential step, the ensemble slice
+ * sampler's differential move, Karamanis & Beutler 2021): v = s·(u_a − u_b) for two random live
+ * points. The directions follow the live points' actual shape — a curved ridge, two separated
+ * modes — where one covariance describes neither. On the atmospheric posterior (9-D, curved,
+ * two chemistries; guided runs, 24 steps, 4 seeds) the ln Z spread between seeds fell from 1.0 to
+ * 0.53 nats and the worst per-parameter BC between seed pairs rose from 0.81 to 0.92; on the
+ * analytic problems (correlated Gaussian, Rosenbrock, shells, 20–40 seeds) the z-scores match the
+ * covariance directions'.
+ *
  * Several chains advance in lock-step so that each round's points form one likelihood batch.
  *
  * The constraint is pluggable (runSliceChains): proposeSlice tests L > L* with the likelihood;
@@ -41,7 +50,7 @@ export interface SlicePoint {
 export type SliceConstraint<P extends SlicePoint> = (us: Float64Array[]) => Promise<(P | null)[]>;
 
 /** What the chains need of the sampler: the dimension, the random stream, the bound that whitens. */
-export type SliceSpace = Pick<ProposalContext, 'ndim' | 'rng' | 'bound'>;
+export type SliceSpace = Pick<ProposalContext, 'ndim' | 'rng' | 'bound' | 'liveU'>;
 
 interface Chain<P extends SlicePoint> {
   current: P;
@@ -55,7 +64,7 @@ interface Chain<P extends SlicePoint> {
   done: boolean;
 }
 
-export type SliceWhitening = 'diagonal' | 'covariance';
+export type SliceWhitening = 'diagonal' | 'covariance' | 'differential';
 
 const diagonalFactors = new WeakMap<Ellipsoid, Float64Array>();
 
@@ -72,7 +81,7 @@ const diagonalFactors = new WeakMap<Ellipsoid, Float64Array>();
  * ρ = 0.95 Gaussian (d = 3, 6 slices, N = 100, 20 seeds) it gives mean z = +0.09 where per-coordinate
  * scales give −0.51. Hence the default: 'covariance' up to d = 10, 'diagonal' above.
  */
-function whiteningFactor(ellipsoid: Ellipsoid, whitening: SliceWhitening): Float64Array {
+function whiteningFactor(ellipsoid: Ellipsoid, whitening: Exclude<SliceWhitening, 'differential'>): Float64Array {
   if (whitening === 'covariance') return ellipsoid.chol;
   const cached = diagonalFactors.get(ellipsoid);
   if (cached) return cached;
@@ -127,6 +136,38 @@ export async function runSliceChains<P extends SlicePoint>(
   });
 
   function beginSlice(chain: Chain<P>): void {
+    if (whitening === 'differential') differentialDirection(chain.direction);
+    else randomDirection(chain, whitening);
+    // Never start with a window longer than the cube's half-diagonal.
+    const v = chain.direction;
+    let length2 = 0;
+    for (let k = 0; k < d; k++) length2 += v[k] * v[k];
+    const cap = Math.sqrt(d) / 2 / Math.sqrt(length2);
+    const s = Math.min(tuning.scale, cap);
+    for (let k = 0; k < d; k++) v[k] *= s;
+    const offset = ctx.rng.uniform();
+    chain.left = -offset;
+    chain.right = 1 - offset;
+    chain.stage = 'left';
+    chain.t = chain.left;
+  }
+
+  /** v = u_a − u_b for two distinct live points a, b. */
+  function differentialDirection(v: Float64Array): void {
+    const n = ctx.liveU.length / d;
+    for (;;) {
+      const a = ctx.rng.int(n);
+      const b = ctx.rng.int(n);
+      let length2 = 0;
+      for (let k = 0; k < d; k++) {
+        v[k] = ctx.liveU[a * d + k] - ctx.liveU[b * d + k];
+        length2 += v[k] * v[k];
+      }
+      if (length2 > 0) return;
+    }
+  }
+
+  function randomDirection(chain: Chain<P>, whitening: Exclude<SliceWhitening, 'differential'>): void {
     const ellipsoid = ctx.bound.ellipsoidAround(chain.current.u, ctx.rng);
     const n = new Float64Array(d);
     let norm2 = 0;
@@ -146,17 +187,6 @@ export async function runSliceChains<P extends SlicePoint>(
     } else {
       for (let k = 0; k < d; k++) v[k] = n[k] / norm;
     }
-    // Never start with a window longer than the cube's half-diagonal.
-    let length2 = 0;
-    for (let k = 0; k < d; k++) length2 += v[k] * v[k];
-    const cap = Math.sqrt(d) / 2 / Math.sqrt(length2);
-    const s = Math.min(tuning.scale, cap);
-    for (let k = 0; k < d; k++) v[k] *= s;
-    const offset = ctx.rng.uniform();
-    chain.left = -offset;
-    chain.right = 1 - offset;
-    chain.stage = 'left';
-    chain.t = chain.left;
   }
 
   function pointAt(chain: Chain<P>, t: number): Float64Array {
