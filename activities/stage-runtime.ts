@@ -6,6 +6,7 @@ import { Rng } from '../lib/random.ts';
 import { hashJson } from '../lib/store/hash.ts';
 import { RunStore } from '../lib/store/run-store.ts';
 import { getPipeline } from '../pipelines/index.ts';
+import { equalWeightTable } from './equal-weight.ts';
 import { Checkpointer, type HeartbeatDetails, type Progress } from './checkpoint.ts';
 import { cachedStageResult, stageCacheKey } from './stage-cache.ts';
 import { supervised } from './supervised.ts';
@@ -56,7 +57,13 @@ export function stageActivity<Params = { [key: string]: Json }>(impl: StageImple
       input: (stage, name, branch = 0) => store.get(findInput(invocation, stage, name, branch)),
       inputBranches: (stage, name) =>
         Promise.all((invocation.inputs[stage]?.branches ?? []).map((_, i) => store.get(findInput(invocation, stage, name, i)))),
-      write: async (name, table) => (outputs[name] = await store.put(invocation.runId, [...artifactPath, name], table)),
+      write: async (name, table) => {
+        outputs[name] = await store.put(invocation.runId, [...artifactPath, name], table);
+        // Every weighted posterior gets its equal-weight draws beside it (own stream: no other number moves).
+        const equal = name === 'posterior_samples' ? equalWeightTable(table, Rng.fromSeed(parseInt(hashJson([invocation.seed, invocation.stage, invocation.branch, 'posterior_equal']).slice(0, 12), 16))) : undefined;
+        if (equal) outputs.posterior_equal = await store.put(invocation.runId, [...artifactPath, 'posterior_equal'], equal);
+        return outputs[name];
+      },
       writeJson: async (name, value) => (outputs[name] = await store.putJson(invocation.runId, [...artifactPath, name], value)),
       checkpointer: <State>(everyMs = checkpointInterval(invocation)) =>
         (checkpointer = new Checkpointer<State>({ stage: invocation.stage, branch: invocation.branch, store, runId: invocation.runId, artifactPath, cacheKey, heartbeat }, everyMs) as Checkpointer<unknown>) as Checkpointer<State>,

@@ -11,12 +11,28 @@ const WORKFLOWS_DIR = new URL('../workflows/', import.meta.url).pathname;
 
 let runtimeInstalled = false;
 
-/** Keep the SDK's own logs to warnings so progress output stays readable. */
+/**
+ * Keep the SDK's own logs to warnings, and send the core's (Rust) ones through the same logger to
+ * stderr as one plain line each: printed by the core itself they went to stdout with raw ANSI
+ * colour codes, into `--json` output too.
+ */
 export function installRuntime(): void {
   if (runtimeInstalled) return;
-  Runtime.install({ logger: new DefaultLogger((process.env.SCIFLOW_LOG_LEVEL as 'WARN') ?? 'WARN') });
+  const level = (process.env.SCIFLOW_LOG_LEVEL as 'WARN') ?? 'WARN';
+  Runtime.install({
+    logger: new DefaultLogger(level, ({ level, message, meta }) => process.stderr.write(`sciflow: temporal ${level.toLowerCase()}: ${stripAnsi(message)}${fields(meta)}\n`)),
+    telemetryOptions: { logging: { filter: { core: level, other: 'ERROR' }, forward: {} } },
+  });
   runtimeInstalled = true;
 }
+
+const stripAnsi = (text: string) => text.replace(/\x1b\[[0-9;]*m/g, '');
+/** `key=value` for the log entry's plain fields (workflow id, history size, …). */
+const fields = (meta: Record<string, unknown> | undefined) =>
+  Object.entries(meta ?? {})
+    .filter(([, v]) => ['string', 'number', 'bigint', 'boolean'].includes(typeof v))
+    .map(([k, v]) => ` ${k}=${String(v)}`)
+    .join('');
 
 /**
  * The workflow bundle, built once per version of the workflow sources and cached in the state

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig, pipelineNameOf } from '../../lib/engine/config.ts';
 import { UserError } from '../../lib/engine/errors.ts';
@@ -11,6 +13,8 @@ import { getPipeline, listPipelines } from '../../pipelines/index.ts';
 import { cancelRun, submitRun, temporalStatus, workersPolling, type RunView } from '../../temporal/runs.ts';
 import { globalOptions } from '../main.ts';
 import { formatDuration, formatTable, printJson } from '../output.ts';
+import { renderSummary, runSummary, type RunSummary } from '../summary.ts';
+import { devServerStatus } from '../../temporal/dev-server.ts';
 import { connectIfReachable, describeRunOrManifest, followRun, hostWorkerIfEmbedded, parseWorkers, withSession, type Session } from '../session.ts';
 
 const RESULT_TABLES = ['posterior', 'evidence', 'comparison'];
@@ -66,8 +70,8 @@ export function exitCodeOf(view: RunView): number {
   return view.status === 'completed' ? 0 : 1;
 }
 
-function printView(view: RunView, json: boolean): void {
-  if (json) return printJson(view);
+function printView(view: RunView, json: boolean, closing?: { summary: RunSummary; embedded: boolean }): void {
+  if (json) return printJson(closing ? { ...view, summary: closing.summary } : view);
   process.stdout.write(`run ${view.runId}  ${view.pipeline ?? ''}  ${view.status}${view.error ? `\n  error: ${view.error}` : ''}\n`);
   process.stdout.write(
     formatTable(
@@ -80,13 +84,32 @@ function printView(view: RunView, json: boolean): void {
       })),
     ) + '\n',
   );
+  if (closing) process.stdout.write(renderSummary(closing.summary, closing.embedded).join('\n') + '\n');
+}
+
+/** The closing summary of a followed run; never fails the command (a missing artifact just shortens it). */
+async function closingSummary(session: Session, view: RunView): Promise<RunSummary | undefined> {
+  try {
+    const manifest = await session.store.readManifest(view.runId);
+    if (!manifest) return undefined;
+    const report = join(session.store.runDir(view.runId), 'report.html');
+    const server = session.target.embedded ? await devServerStatus() : undefined;
+    return await runSummary(session.store, manifest, {
+      headline: getPipeline(manifest.pipeline).headline,
+      ...(existsSync(report) && { report }),
+      ...(server && { temporalUi: `${server.uiUrl}/namespaces/${session.target.namespace}/workflows/${encodeURIComponent(manifest.workflowId)}` }),
+    });
+  } catch {
+    return undefined;
+  }
 }
 
 async function followAndReport(session: Session, runId: string, json: boolean, workers = parseWorkers(undefined)): Promise<number> {
   const host = await hostWorkerIfEmbedded(session, runId, workers);
   try {
     const view = await followRun(session, runId, json, Boolean(host));
-    printView(view, json);
+    const summary = await closingSummary(session, view);
+    printView(view, json, summary && { summary, embedded: session.target.embedded });
     return exitCodeOf(view);
   } finally {
     await host?.stop();

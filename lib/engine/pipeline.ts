@@ -55,6 +55,8 @@ export interface PipelineDefinition<Schema extends z.ZodType = z.ZodType> {
   problems?: Record<string, (params: { [key: string]: Json }, load: (stage: string, name: string, branch?: number) => Promise<Table>) => Promise<InferenceProblem>>;
   /** Simulation-based inference problems (prior + simulator + observation) by name, for SNL. */
   simulationProblems?: Record<string, (params: { [key: string]: Json }, load: (stage: string, name: string) => Promise<Table>) => Promise<SimulationProblem>>;
+  /** Stages whose results lead the closing summary (evidence, posterior medians); default: every stage with an evidence. */
+  headline?: string[];
   /** The pipeline's own report figures, drawn from a completed run's artifacts (vega-lite specs). */
   reportFigures?: PipelineFigureHook;
   /** Steps no generic activity covers (time-series features, forecasters), run by the `forecast` activity. */

@@ -288,6 +288,7 @@ export const atmosphericRetrieval: PipelineDefinition<typeof schema> = {
   dataFiles: (c) => [{ key: 'dataDir', path: join(c.dataDir ?? DATA_DIR, DEPTHS_FILE) }],
   checkData: (c) => checkSpectrum(c.dataDir ?? DATA_DIR),
   stages,
+  headline: ['retrieve-guided'],
   simulators: {
     /** θ from the (folded) prior and the band-integrated depths of the full model, one row each. */
     'training-set': (p, rng) => fullModelDepths(p, Array.from({ length: Number(p.size) }, () => samplePrior(rng))),
