@@ -67,7 +67,7 @@ function manifestRows(store: RunStore, manifests: RunManifest[]) {
     rows.runs.push({
       run_id: m.runId, workflow_id: m.workflowId ?? m.runId, pipeline: m.pipeline, status: m.status, created_at: m.createdAt,
       finished_at: m.finishedAt ?? null, executions: m.executions, seed: m.seed, config_hash: m.configHash, code_version: m.codeVersion,
-      config: JSON.stringify(m.config), error: m.error ?? null,
+      config: m.config, error: m.error ?? null,
     });
     for (const s of m.stages) {
       rows.stages.push({

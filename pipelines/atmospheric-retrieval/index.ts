@@ -39,11 +39,14 @@ import type { Table, Vector } from 'apache-arrow';
  *   RMSE, so this search posterior covers the full model's; never a reported figure).
  * - Refinement rounds (`refinement.rounds`): `refine-training-set` (full-model spectra at the
  *   previous retrieval's own samples, jittered and folded: refinement.ts) → `refine-surrogate` (a
- *   FRESH ensemble) → `retrieve-refined` (nested sampling on that surrogate alone). The last round's
- *   retrieval is the `preview`: fast, approximate, reported with its honest BC and Δ ln Z.
- * - `retrieve-guided` (the headline): exact nested sampling — slice chains on the last surrogate
- *   (ensemble-mean ln L̃, ensemble spread of ln L), one full-model call per chain decides
- *   (lib/sampling/nested/proposals/guided.ts).
+ *   FRESH ensemble) → `retrieve-refined` (nested sampling on that surrogate alone).
+ * - `retrieve-guided` (the headline): exact nested sampling — slice chains on the last-but-one
+ *   round's surrogate (ensemble-mean ln L̃, ensemble spread of ln L) near its training set's best
+ *   ln L and a coarse radiative-transfer grid elsewhere; one full-model call per block of steps
+ *   decides (lib/sampling/nested/proposals/guided.ts).
+ * - The last round trains on the guided posterior; its retrieval is the `preview`: a network that
+ *   learned where the exact posterior lies, sampled alone — fast to rerun, approximate, reported
+ *   with its honest BC and Δ ln Z.
  * - Reference: `retrieve-full` (or `referenceRuns` runs merged, `merge-full`), compared with the
  *   guided (`compare-guided`) and preview (`compare-preview`) posteriors, each BC beside its
  *   estimator's resolution floor; `referenceCheck` reruns the reference with other seeds
@@ -212,10 +215,20 @@ export function refinementStages(r: number) {
   return { set: `refine-training-set${suffix}`, surrogate: `refine-surrogate${suffix}`, retrieve: `retrieve-refined${suffix}` };
 }
 
-/** The preview (pure-surrogate) retrieval, and the surrogate that guides the exact one with its training set: the last round's, else the search's. */
+/** The preview (pure-surrogate) retrieval with its surrogate and training set: the last round's (trained on the guided posterior), else the search's. */
 export function previewStages(c: AtmosphericConfig): { retrieve: string; surrogate: string; set: string } {
-  if (c.refinement.rounds === 0) return { retrieve: 'retrieve-surrogate', surrogate: 'surrogate', set: 'training-set' };
-  return refinementStages(c.refinement.rounds);
+  return roundStages(c.refinement.rounds);
+}
+
+/** The surrogate that guides the exact retrieval, with its training set: the last-but-one round's, else the search's. */
+export function guideStages(c: AtmosphericConfig): { surrogate: string; set: string } {
+  const { surrogate, set } = roundStages(c.refinement.rounds - 1);
+  return { surrogate, set };
+}
+
+/** Round r's stages; round 0 is the search (prior-trained surrogate). */
+function roundStages(r: number): { retrieve: string; surrogate: string; set: string } {
+  return r <= 0 ? { retrieve: 'retrieve-surrogate', surrogate: 'surrogate', set: 'training-set' } : refinementStages(r);
 }
 
 function thetaRows(table: Table): number[][] {
@@ -282,8 +295,9 @@ function fullModelDepths(p: { [key: string]: Json }, thetas: number[][]): Table 
 export const atmosphericRetrieval: PipelineDefinition<typeof schema> = {
   name: 'atmospheric-retrieval',
   description: 'HD 189733 b emission spectrum: exact nested-sampling retrieval guided by a posterior-trained neural surrogate of radiative transfer, checked against the full model',
-  // 2: the folded prior (symmetry.ts) changes every stage's numbers; 3: differential slice directions.
-  version: '3',
+  // 2: the folded prior (symmetry.ts) changes every stage's numbers; 3: differential slice
+  // directions; 4: the last refinement round trains on the guided posterior.
+  version: '4',
   schema,
   dataFiles: (c) => [{ key: 'dataDir', path: join(c.dataDir ?? DATA_DIR, DEPTHS_FILE) }],
   checkData: (c) => checkSpectrum(c.dataDir ?? DATA_DIR),
@@ -402,17 +416,30 @@ function stages(c: AtmosphericConfig, inputs: InputFile[]): StageDefinition[] {
   });
 
   // Search, then refinement rounds: previous posterior → full-model spectra at its samples → fresh
-  // ensemble → retrieval with it alone.
+  // ensemble → retrieval with it alone. The guided run takes the last-but-one round's surrogate
+  // (guideStages), and the last round trains on the guided posterior — exact, so the preview's
+  // network learns where the full model's posterior really is (trained on a surrogate posterior it
+  // learned a wrong region: ln L error −77 ± 70 nats on the reference's samples, Δ ln Z +23).
+  const guide = guideStages(c);
+  const { trustDepth, maxSpread, relativeSpread, nlive: guidedLive, ...sampler } = c.guide;
+  const guided = ns('retrieve-guided', 'guided', [guide.surrogate, guide.set], {
+    nlive: guidedLive ?? sizes.nlive * (c.reference ? c.referenceRuns : 1),
+    surrogate: guide.surrogate,
+    trainingSet: guide.set,
+    guide: sampler,
+    guideTrust: { trustDepth, maxSpread, relativeSpread },
+  });
   const search = [trainingSet, surrogate, ns('retrieve-surrogate', 'surrogate', ['surrogate'], { surrogate: 'surrogate', errorScale: c.searchErrorScale })];
   let previous = 'retrieve-surrogate';
   for (let r = 1; r <= c.refinement.rounds; r++) {
     const names = refinementStages(r);
+    const source = r === c.refinement.rounds ? 'retrieve-guided' : previous;
     search.push(
       {
         name: names.set,
         activity: 'simulate',
-        dependsOn: [previous],
-        params: { simulator: 'posterior-set', source: previous, size: sizes.refinementSize, jitter: c.refinement.jitter, resolution: c.resolution },
+        dependsOn: [source],
+        params: { simulator: 'posterior-set', source, size: sizes.refinementSize, jitter: c.refinement.jitter, resolution: c.resolution },
         ...long,
         heartbeatTimeoutMs: 60 * 60 * 1000,
         ...perInjection('injection'),
@@ -433,16 +460,6 @@ function stages(c: AtmosphericConfig, inputs: InputFile[]): StageDefinition[] {
     previous = names.retrieve;
   }
   const preview = previewStages(c);
-  // After the preview, not beside it: stages share one worker thread, and concurrent work would
-  // inflate the sampler wall times the speed-up compares.
-  const { trustDepth, maxSpread, relativeSpread, nlive: guidedLive, ...sampler } = c.guide;
-  const guided = ns('retrieve-guided', 'guided', [preview.retrieve, preview.surrogate, preview.set], {
-    nlive: guidedLive ?? sizes.nlive * (c.reference ? c.referenceRuns : 1),
-    surrogate: preview.surrogate,
-    trainingSet: preview.set,
-    guide: sampler,
-    guideTrust: { trustDepth, maxSpread, relativeSpread },
-  });
   if (!c.reference) return [guided, ...search];
 
   // The reference: `retrieve-full` (same sampler seed as the other runs), merged with

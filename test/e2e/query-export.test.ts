@@ -9,6 +9,7 @@ import { sciflow } from '../support/cli.ts';
 import { startTestEnvironment, type TestEnvironment } from '../support/temporal.ts';
 
 let env: TestEnvironment;
+let mixedStdout = '';
 const SMALL = ['--set', 'observations=40', '--set', 'substeps=300', '--set', 'chains=2', '--set', 'initDraws=100', '--set', 'nlive=100'];
 
 before(async () => {
@@ -16,6 +17,7 @@ before(async () => {
   // A well-mixed run and one whose chains are far too short to agree.
   const good = await sciflow(['run', 'demo', ...SMALL, '--set', 'steps=1000', '--set', 'burnIn=200', '--run-id', 'mixed'], env.env);
   assert.equal(good.code, 0, good.stderr);
+  mixedStdout = good.stdout;
   const poor = await sciflow(['run', 'demo', ...SMALL, '--set', 'steps=8', '--set', 'burnIn=0', '--set', 'initDraws=1', '--set', 'maxRhat=1000', '--run-id', 'unmixed'], env.env);
   assert.equal(poor.code, 0, poor.stderr);
 });
@@ -47,6 +49,20 @@ test('sciflow query: the runs whose minimum Bhattacharyya coefficient is below 0
   const expected = [...(await minBcByRun()).entries()].filter(([, bc]) => bc < 0.95).sort();
   assert.ok(expected.some(([id]) => id === 'unmixed'), 'the unmixed chains disagree');
   assert.deepEqual(rows.map((x) => [x.run_id, x.min_bc]), expected);
+});
+
+test('sciflow run ends with a closing summary: evidence, posterior medians, verdict, report, server note', () => {
+  assert.match(mixedStdout, /ln Z = -?\d+\.\d\d ± \d+\.\d\d/);
+  assert.match(mixedStdout, /median and 68 % interval/);
+  assert.match(mixedStdout, /(reproduces|does NOT reproduce) .*: min BC \d\.\d{3}/);
+  assert.match(mixedStdout, /report: .*mixed\/report\.html/);
+  assert.match(mixedStdout, /sciflow server stop/);
+});
+
+test('sciflow query: the config column is JSON, so config.<key> selects a key', async () => {
+  const r = await sciflow(['query', 'SELECT run_id, config.steps AS steps FROM runs ORDER BY run_id', '--json'], env.env);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual((JSON.parse(r.stdout) as { run_id: string; steps: string }[]).map((x) => [x.run_id, Number(x.steps)]), [['mixed', 1000], ['unmixed', 8]]);
 });
 
 test('sciflow query: stage timings and cache hits per run over time, as CSV; bad SQL is exit 2', async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { atmosphericRetrieval, previewStages, resolveSizes } from '../../../pipelines/atmospheric-retrieval/index.ts';
+import { atmosphericRetrieval, guideStages, previewStages, resolveSizes } from '../../../pipelines/atmospheric-retrieval/index.ts';
 import { previewStage } from '../../../pipelines/atmospheric-retrieval/report.ts';
 import { gaussianLogLikelihood, guideLikelihood, surrogateLikelihood, withModelError } from '../../../pipelines/atmospheric-retrieval/retrieval.ts';
 import { logLikelihoodShift, pointsToReweight, reweightNested } from '../../../lib/sampling/reweight.ts';
@@ -62,17 +62,23 @@ test('stage graph: search, posterior-trained rounds, guided exact retrieval, ref
   const two = atmosphericRetrieval.stages(config, inputs('aaa'));
   const stage = (n: string) => two.find((s) => s.name === n)!;
   assert.deepEqual(previewStages(config), { set: 'refine-training-set-2', surrogate: 'refine-surrogate-2', retrieve: 'retrieve-refined-2' });
-  // Round r trains a fresh ensemble on the samples of round r − 1's retrieval; no inflation after the search.
+  assert.deepEqual(guideStages(config), { set: 'refine-training-set', surrogate: 'refine-surrogate' });
+  // Round r trains a fresh ensemble on the samples of round r − 1's retrieval, the last round on the
+  // guided (exact) posterior's; no inflation after the search.
   assert.deepEqual(stage('refine-training-set').params, { simulator: 'posterior-set', source: 'retrieve-surrogate', size: 4000, jitter: 0.15, resolution: config.resolution });
-  assert.equal(stage('refine-training-set-2').params.source, 'retrieve-refined');
+  assert.equal(stage('refine-training-set-2').params.source, 'retrieve-guided');
+  assert.deepEqual(stage('refine-training-set-2').dependsOn, ['retrieve-guided']);
   assert.deepEqual(stage('refine-surrogate-2').params.training, { stage: 'refine-training-set-2', output: 'observations' });
   assert.deepEqual(stage('refine-surrogate-2').params.surrogate, { ...config.surrogate, ensembleSize: 2, epochs: 150 });
   assert.equal(stage('retrieve-surrogate').params.errorScale, config.searchErrorScale);
   assert.equal(stage('retrieve-refined-2').params.errorScale, undefined);
-  // The guided retrieval: the full model with the last round's surrogate and its training set, after the preview.
+  // The guided retrieval: the full model with the last-but-one round's surrogate and its training set.
   const guided = stage('retrieve-guided');
   assert.equal(guided.params.problem, 'guided');
-  assert.deepEqual(guided.dependsOn, ['retrieve-refined-2', 'refine-surrogate-2', 'refine-training-set-2']);
+  assert.deepEqual(guided.dependsOn, ['refine-surrogate', 'refine-training-set']);
+  assert.equal(guided.params.nlive, 100, 'as many live points as the (one-run) reference');
+  assert.equal(stagesOf({ referenceRuns: 4 }).find((s) => s.name === 'retrieve-guided')!.params.nlive, 400, 'and as the merged one');
+  assert.equal(guided.params.whitening, 'differential');
   assert.deepEqual(guided.params.guide, { margin: 4, spreadFactor: 2, auditFraction: 0.01, blockSteps: 3 });
   assert.deepEqual(guided.params.guideTrust, { trustDepth: 8, maxSpread: 2, relativeSpread: 0.1 });
   assert.deepEqual(stage('retrieve-full').dependsOn, [], 'the reference starts at once, beside the search (one process each)');
