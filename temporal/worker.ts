@@ -63,7 +63,7 @@ export async function createWorker(target: TemporalTarget, options: WorkerOption
   installRuntime();
   const queue = options.queue ?? 'cpu';
   const connection = await connectWorker(target);
-  return Worker.create({
+  const worker = await Worker.create({
     connection,
     namespace: target.namespace,
     taskQueue: taskQueueName(queue),
@@ -72,4 +72,9 @@ export async function createWorker(target: TemporalTarget, options: WorkerOption
     maxConcurrentActivityTaskExecutions: options.concurrency ?? 2,
     shutdownGraceTime: '5s',
   });
+  // The native runtime lives while a connection is open, and with its logs forwarded to this
+  // process it keeps the process alive: close the worker's connection once the worker has stopped.
+  const run = worker.run.bind(worker);
+  worker.run = () => run().finally(() => connection.close());
+  return worker;
 }
