@@ -136,8 +136,8 @@ export async function runSliceChains<P extends SlicePoint>(
   });
 
   function beginSlice(chain: Chain<P>): void {
-    if (whitening === 'differential') differentialDirection(chain.direction);
-    else randomDirection(chain, whitening);
+    // Live points that all coincide (a plateau) give no difference: fall back to random directions.
+    if (whitening !== 'differential' || !differentialDirection(chain.direction)) randomDirection(chain, whitening === 'differential' ? 'covariance' : whitening);
     // Never start with a window longer than the cube's half-diagonal.
     const v = chain.direction;
     let length2 = 0;
@@ -152,10 +152,10 @@ export async function runSliceChains<P extends SlicePoint>(
     chain.t = chain.left;
   }
 
-  /** v = u_a − u_b for two distinct live points a, b. */
-  function differentialDirection(v: Float64Array): void {
+  /** v = u_a − u_b for two random live points at different places; false if 64 draws found none. */
+  function differentialDirection(v: Float64Array): boolean {
     const n = ctx.liveU.length / d;
-    for (;;) {
+    for (let attempt = 0; attempt < 64; attempt++) {
       const a = ctx.rng.int(n);
       const b = ctx.rng.int(n);
       let length2 = 0;
@@ -163,8 +163,9 @@ export async function runSliceChains<P extends SlicePoint>(
         v[k] = ctx.liveU[a * d + k] - ctx.liveU[b * d + k];
         length2 += v[k] * v[k];
       }
-      if (length2 > 0) return;
+      if (length2 > 0) return true;
     }
+    return false;
   }
 
   function randomDirection(chain: Chain<P>, whitening: Exclude<SliceWhitening, 'differential'>): void {
