@@ -90,7 +90,7 @@ test('sciflow export writes every artifact as CSV and JSON that match the stored
     const r = await sciflow(['export', 'mixed', '--format', format, '--out', out, '--json'], env.env);
     assert.equal(r.code, 0, r.stderr);
     const files = JSON.parse(r.stdout).files as string[];
-    assert.equal(files.length, 1 + 2 + 2 + 2 + 1);
+    assert.equal(files.length, 1 + 2 + 3 + 2 + 1, 'observations, 2 chains, nested samples + equal-weight draws + evidence, posterior + pooled samples, comparison');
     assert.ok(readdirSync(out).includes('manifest.json'));
     if (format === 'csv') {
       const csv = readFileSync(join(out, 'summary-posterior.csv'), 'utf8').trim().split('\n');

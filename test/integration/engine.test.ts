@@ -50,7 +50,8 @@ test('a submitted run completes; the manifest and every Parquet artifact verify 
   const store = new RunStore(env().storeRoot);
   const manifest = (await store.readManifest('first'))!;
   const refs = manifest.stages.flatMap((s) => s.outputs!.branches.flatMap((b) => Object.values(b)));
-  assert.equal(refs.length, 1 + 3 + 2 + 2 + 1, 'observations, 3 chains, nested samples + evidence, posterior table + pooled samples, comparison');
+  assert.equal(refs.length, 1 + 3 + 3 + 2 + 1, 'observations, 3 chains, nested samples + their equal-weight draws + evidence, posterior table + pooled samples, comparison');
+  assert.ok(manifest.stages.find((s) => s.name === 'nested')!.outputs!.branches[0]!.posterior_equal, 'equal-weight draws beside the weighted samples');
   const duck = await (await DuckDBInstance.create()).connect();
   for (const ref of refs) {
     const bytes = await readFile(store.resolveUri(ref.uri));
