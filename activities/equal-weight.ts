@@ -1,10 +1,8 @@
 import type { Table } from 'apache-arrow';
 import { systematicResample } from '../lib/sampling/weights.ts';
+import { POSTERIOR_BOOKKEEPING } from '../lib/stats/weighted.ts';
 import { numberColumn, tableFromColumns } from '../lib/store/parquet.ts';
 import type { Rng } from '../lib/random.ts';
-
-/** Columns of a weighted posterior table that are not parameters. */
-const BOOKKEEPING = new Set(['weight', 'logWeight', 'logL']);
 
 /**
  * The equal-weight posterior of a weighted `posterior_samples` table (dynesty's
@@ -20,7 +18,7 @@ export function equalWeightTable(weighted: Table, rng: Rng): Table | undefined {
     [indices[i], indices[j]] = [indices[j]!, indices[i]!];
   }
   const columns: Record<string, Float64Array> = {};
-  for (const name of names.filter((n) => !BOOKKEEPING.has(n))) {
+  for (const name of names.filter((n) => !POSTERIOR_BOOKKEEPING.has(n))) {
     const values = numberColumn(weighted, name);
     columns[name] = Float64Array.from(indices, (i) => values[i]!);
   }

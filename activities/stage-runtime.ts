@@ -48,19 +48,21 @@ export function stageActivity<Params = { [key: string]: Json }>(impl: StageImple
     const outputs: Record<string, ArtifactRef> = {};
     const artifactPath = invocation.branches > 1 ? [invocation.stage, `b${invocation.branch}`] : [invocation.stage];
     let checkpointer: Checkpointer<unknown> | undefined;
+    // The stage's seeded random streams: the main one, and labelled ones that leave it untouched.
+    const stream = (...labels: string[]) => Rng.fromSeed(parseInt(hashJson([invocation.seed, invocation.stage, invocation.branch, ...labels]).slice(0, 12), 16));
     const ctx: StageContext<Params> = {
       invocation,
       params: invocation.params as Params,
       pipeline: getPipeline(invocation.pipeline),
       store,
-      rng: Rng.fromSeed(parseInt(hashJson([invocation.seed, invocation.stage, invocation.branch]).slice(0, 12), 16)),
+      rng: stream(),
       input: (stage, name, branch = 0) => store.get(findInput(invocation, stage, name, branch)),
       inputBranches: (stage, name) =>
         Promise.all((invocation.inputs[stage]?.branches ?? []).map((_, i) => store.get(findInput(invocation, stage, name, i)))),
       write: async (name, table) => {
         outputs[name] = await store.put(invocation.runId, [...artifactPath, name], table);
         // Every weighted posterior gets its equal-weight draws beside it (own stream: no other number moves).
-        const equal = name === 'posterior_samples' ? equalWeightTable(table, Rng.fromSeed(parseInt(hashJson([invocation.seed, invocation.stage, invocation.branch, 'posterior_equal']).slice(0, 12), 16))) : undefined;
+        const equal = name === 'posterior_samples' ? equalWeightTable(table, stream('posterior_equal')) : undefined;
         if (equal) outputs.posterior_equal = await store.put(invocation.runId, [...artifactPath, 'posterior_equal'], equal);
         return outputs[name];
       },

@@ -6,14 +6,11 @@
 import type { RunManifest, StageRecord } from '../lib/engine/types.ts';
 import { numberColumn } from '../lib/store/parquet.ts';
 import type { RunStore } from '../lib/store/run-store.ts';
-import { weightedQuantiles } from '../lib/stats/weighted.ts';
+import { POSTERIOR_BOOKKEEPING, weightedQuantiles } from '../lib/stats/weighted.ts';
 import { formatNumber } from './output.ts';
 
 /** A comparison "reproduces" its reference when every parameter's BC reaches this (the project's target). */
 export const AGREEMENT_MIN_BC = 0.98;
-
-/** Posterior columns that are bookkeeping, not parameters. */
-const NOT_PARAMETERS = new Set(['weight', 'logWeight', 'logL', 'walker', 'step', 'chain', 'iteration', 'draw']);
 
 export interface RunSummary {
   evidence: { stage: string; branches: number; logZ: number[]; logZerr: number[] }[];
@@ -57,7 +54,7 @@ async function medians(store: RunStore, stage: StageRecord): Promise<{ name: str
   const table = await store.get(stage.outputs!.branches[0]!.posterior_samples!);
   const weights = table.schema.fields.some((f) => f.name === 'weight') ? numberColumn(table, 'weight') : undefined;
   return table.schema.fields
-    .filter((f) => !NOT_PARAMETERS.has(f.name) && String(f.type).startsWith('Float'))
+    .filter((f) => !POSTERIOR_BOOKKEEPING.has(f.name) && String(f.type).startsWith('Float'))
     .map((f) => {
       const [lo, median, hi] = weightedQuantiles({ values: numberColumn(table, f.name), weights }, [0.16, 0.5, 0.84]);
       return { name: f.name, median: median!, lo: lo!, hi: hi! };

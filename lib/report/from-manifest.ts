@@ -5,6 +5,7 @@ import type { RunStore } from '../store/run-store.ts';
 import { writeFileAtomic } from '../store/atomic.ts';
 import { renderReport } from './render.ts';
 import type { ComparisonRow } from '../stats/index.ts';
+import { POSTERIOR_BOOKKEEPING } from '../stats/weighted.ts';
 import type { PipelineFigure, ReportInput, ReportPosterior, ReportTable } from './types.ts';
 
 /** A run's artifacts as a pipeline's report hook sees them. */
@@ -43,9 +44,6 @@ function loadOutput(store: RunStore, manifest: RunManifest, stage: string, outpu
   return store.get(ref);
 }
 
-/** Columns of a posterior_samples table that are not parameters. */
-const NOT_PARAMETERS = new Set(['weight', 'logWeight', 'chain', 'logL', 'step', 'walker']);
-
 /**
  * Everything a run report shows, read from the run's manifest and artifacts. Conventions every
  * stage follows: an output named `posterior_samples` is a posterior (one column per parameter, an
@@ -65,7 +63,7 @@ export async function reportInputFromManifest(store: RunStore, manifest: RunMani
       for (const [name, ref] of Object.entries(outputs)) {
         if (name === 'posterior_samples') {
           const table = await store.get(ref);
-          const names = table.schema.fields.map((f) => f.name).filter((n) => !NOT_PARAMETERS.has(n));
+          const names = table.schema.fields.map((f) => f.name).filter((n) => !POSTERIOR_BOOKKEEPING.has(n));
           posteriors.push({
             label,
             paramNames: names,

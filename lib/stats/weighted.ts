@@ -16,6 +16,9 @@ export interface SampleSet {
   weights?: ArrayLike<number>;
 }
 
+/** Columns of a stored posterior table that are not parameters: weights, ln L, chain bookkeeping. */
+export const POSTERIOR_BOOKKEEPING = new Set(['weight', 'logWeight', 'logL', 'chain', 'step', 'walker']);
+
 /** Weights normalised to sum 1; validates length, sign and finiteness once for every caller. */
 export function normalizedWeights(n: number, weights?: ArrayLike<number>): Float64Array {
   if (n === 0) throw new Error('no samples');
