@@ -81,7 +81,8 @@ export function stageGuide(problem: InferenceProblem, params: NestedParams): { g
  * `posterior_samples` (parameters, normalised weight, logWeight, logL) and `evidence` (one row:
  * the sampler's numbers plus the caller's counts). With `guide`, slice chains run on the surrogate
  * and `logLikelihood` decides (lib/sampling/nested/proposals/guided.ts); the evidence row then adds
- * full_calls (= ncall), surrogate_calls, audits, audit_failures, start_failures and the final margin.
+ * full_calls (= ncall), surrogate_calls, audits, audit_failures, start_failures, the final margin,
+ * and blocks / blocks_kept (each block ends in one full-model call; kept: inside the contour).
  */
 export async function runNestedStage<Extra>(
   ctx: StageContext<NestedParams>,
@@ -152,6 +153,8 @@ export async function runNestedStage<Extra>(
       audit_failures: result.guide.auditFailures,
       start_failures: result.guide.startFailures,
       margin: result.guide.margin,
+      blocks: result.guide.blocks,
+      blocks_kept: result.guide.blocksKept,
     }),
     ...counts,
   };

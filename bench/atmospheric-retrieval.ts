@@ -3,7 +3,7 @@
  * the real CLI and engine (embedded Temporal dev server, a worker process per core) in a throw-away
  * SCIFLOW_HOME and run store — the real HD 189733 b spectrum (the default job: guided-exact
  * retrieval, surrogate preview and full-model reference; then the reference rerun with other seeds
- * as the noise floor, the rest from the cache), then synthetic injections in the same store (training set and prior-trained surrogate
+ * as the noise floor and the guided run at the reference's slice steps, the rest from the cache), then synthetic injections in the same store (training set and prior-trained surrogate
  * from the cache) for the coverage of the guided-exact posterior's 95 % intervals.
  *
  *   node --import tsx bench/atmospheric-retrieval.ts [--results NAME] [--reference-runs K] [--set key=value]…   # --set goes to every run
@@ -85,10 +85,11 @@ const summary = (m: RunManifest, name: string, branch = 0) => (stageOf(m, name).
 const artifact = (m: RunManifest, name: string, output: string, branch = 0) => store.get(stageOf(m, name).outputs!.branches[branch]![output]!);
 
 // The default job as a user runs it (its wall time is the ≤ 10 min target), then the same config
-// with the noise floor: only the check's stages run, everything else comes from the cache.
+// with the noise floor and the guided run at the reference's kept slice steps (equal mixing): the
+// search and refinement stages come from the cache.
 const real = await run([]);
 console.log(`real-data run: ${real.wall.toFixed(1)} s`);
-const checked = await run(['referenceCheck=true', `referenceRuns=${referenceRuns}`]);
+const checked = await run(['referenceCheck=true', `referenceRuns=${referenceRuns}`, `guide.slices=${real.manifest.config.referenceSlices}`]);
 console.log(`noise-floor run: ${checked.wall.toFixed(1)} s`);
 const m = checked.manifest;
 const evidence = async (name: string) => tableRows(await artifact(m, name, 'evidence'))[0]! as { [key: string]: number };
@@ -143,6 +144,7 @@ const referenceEvidence = await Promise.all(referenceRunNames.map(evidence));
 const referenceCalls = referenceEvidence.map((e) => Number(e.ncall));
 const mean = (x: number[]) => x.reduce((a, b) => a + b, 0) / x.length;
 const fullCallsPerRun = mean(referenceCalls);
+const guidedSlices = (m.config.guide as { slices: number }).slices;
 const live = { full: Number(referenceEvidence[0]!.nlive), guided: Number(guidedEvidence.nlive), preview: Number((await evidence(preview)).nlive) };
 const wall = {
   full: mean(referenceRunNames.map((n) => Number(summary(m, n).wall_s))),
@@ -159,6 +161,8 @@ const guided = {
   audits: Number(guidedEvidence.audits),
   audit_failures: Number(guidedEvidence.audit_failures),
   start_failures: Number(guidedEvidence.start_failures),
+  blocks: Number(guidedEvidence.blocks),
+  blocks_kept: Number(guidedEvidence.blocks_kept),
   margin_initial: Number((m.config.guide as { margin: number }).margin),
   margin_final: Number(guidedEvidence.margin),
   nlive: live.guided,
@@ -282,7 +286,7 @@ const md = [
   `- Preview (\`${preview}\`): nested sampling on the last round's ensemble alone, no error inflation; each round trains a fresh ensemble on full-model spectra at the previous retrieval's samples, the last round at the guided run's (jitter ${JSON.stringify((m.config.refinement as { jitter?: number }).jitter)} σ, folded). Settings: ${JSON.stringify(m.config.refinement)}.`,
   `- Reference (\`${referenceStage}\`): the same sampler with the full model at ${m.config.referenceSlices} slice steps (${referenceRunNames.length} run${referenceRunNames.length > 1 ? 's merged' : ''}), beside the search and the guided run in the other worker process; noise floor (\`${checkStage}\`, \`compare-reference\`): the reference rerun with other seeds.`,
   '- BC: histogram Bhattacharyya coefficient per parameter; beside it its resolution floor, the mean BC of two samples drawn from the reference\'s own distribution at the two compared effective sample sizes (lib/stats/resolution.ts): a BC at its floor is "indistinguishable at these sample sizes".',
-  `- Cost at equal resolution: K merged runs of N live points resolve the posterior like one run of K·N, and the guided run has as many live points as the merged reference (${live.guided} against ${referenceRunNames.length} × ${live.full}). Full-call ratio: the reference's full-model calls per run and live point over the guided run's (initial live points and audits included). Speed-up: wall time per run and live point, the guided run's surrogate calls included (preview: ${live.preview} live points).`,
+  `- Cost at equal resolution: K merged runs of N live points resolve the posterior like one run of K·N, and the guided run has as many live points as the merged reference (${live.guided} against ${referenceRunNames.length} × ${live.full}) and as many kept slice steps per new point (${guidedSlices} against ${m.config.referenceSlices}): the two mix alike, so the comparison measures the guide. Full-call ratio: the reference's full-model calls per run and live point over the guided run's (initial live points and audits included). Speed-up: wall time per run and live point, the guided run's surrogate calls included (preview: ${live.preview} live points).`,
   '',
   '## Results (real data)',
   '',
@@ -299,7 +303,7 @@ const md = [
   `| speed-up per live point | ${f(guided.speedup, 1)}× | ${f(result.preview_speedup, 1)}× | |`,
   `| 95% coverage (${INJECTIONS} injections × 9 parameters) | ${f(result.coverage)} | ${f(result.coverage_preview)} | |`,
   '',
-  `Guided run: ${guided.surrogate_calls} surrogate calls, ${guided.audits} audits, ${guided.audit_failures} audit failures, ${guided.start_failures} start failures, margin ${f(guided.margin_initial, 2)} → ${f(guided.margin_final, 2)} nats; seconds in the full model ${f(guided.likelihood_s, 1)}, in the surrogate ${f(guided.surrogate_s, 1)}, wall ${f(wall.guided, 1)} (reference ${f(wall.full, 1)} per run of ${live.full} live points).`,
+  `Guided run: ${guided.surrogate_calls} surrogate calls, ${guided.audits} audits, ${guided.audit_failures} audit failures, ${guided.start_failures} start failures, ${guided.blocks_kept} of ${guided.blocks} blocks kept (one full-model call each), margin ${f(guided.margin_initial, 2)} → ${f(guided.margin_final, 2)} nats; seconds in the full model ${f(guided.likelihood_s, 1)}, in the surrogate ${f(guided.surrogate_s, 1)}, wall ${f(wall.guided, 1)} (reference ${f(wall.full, 1)} per run of ${live.full} live points).`,
   '',
   `Preview surrogate's ln L error on the reference posterior (${logLError.points} reference samples): ln L_full − ln L_surrogate = ${f(logLError.mean, 2)} ± ${f(logLError.sd, 2)} (5 / 50 / 95 % points ${f(logLError.q05, 2)} / ${f(logLError.q50, 2)} / ${f(logLError.q95, 2)}).`,
   '',

@@ -77,7 +77,7 @@ test('atmospheric retrieval (tiny settings) through the engine: every stage comp
   // The guided run: exact ln L on every sample (the full model decided), and its counts.
   const guided = tableRows(await output(manifest, 'retrieve-guided', 'evidence'))[0]!;
   assert.ok(Number(guided.surrogate_calls) > 0 && Number(guided.full_calls) === Number(guided.ncall), JSON.stringify(guided));
-  for (const key of ['audits', 'audit_failures', 'start_failures', 'margin']) assert.ok(Number.isFinite(Number(guided[key])), key);
+  for (const key of ['audits', 'audit_failures', 'start_failures', 'margin', 'blocks', 'blocks_kept']) assert.ok(Number.isFinite(Number(guided[key])), key);
   const guidedSamples = await output(manifest, 'retrieve-guided', 'posterior_samples');
   const exact = fullLogLikelihood(cachedForwardModel(DATA_DIR, { ...DEFAULT_RESOLUTION, ...tiny.resolution }), cachedSpectrum());
   const rows = [0, Math.floor(guidedSamples.numRows / 2), guidedSamples.numRows - 1];

@@ -137,7 +137,7 @@ export class NestedSampler {
     const d = problem.ndim;
     s.queue.push(Array.from(ql, (logL, i) => ({ u: qu.slice(i * d, i * d + d), theta: qt.slice(i * d, i * d + d), logL })));
     s.bound = boundFromJson(checkpoint.bound, d);
-    if (s.guidance && checkpoint.guide) s.guidance.stats = { ...checkpoint.guide };
+    if (s.guidance && checkpoint.guide) s.guidance.stats = { ...initialGuideStats(s.guidance.settings), ...checkpoint.guide };
     return s;
   }
 

@@ -79,11 +79,13 @@ test('stage graph: search, posterior-trained rounds, guided exact retrieval, ref
   assert.equal(guided.params.nlive, 100, 'as many live points as the (one-run) reference');
   assert.equal(stagesOf({ referenceRuns: 4 }).find((s) => s.name === 'retrieve-guided')!.params.nlive, 400, 'and as the merged one');
   assert.equal(guided.params.whitening, 'differential');
-  assert.deepEqual(guided.params.guide, { margin: 4, spreadFactor: 2, auditFraction: 0.01, blockSteps: 3 });
+  assert.deepEqual(guided.params.guide, { margin: 4, spreadFactor: 2, auditFraction: 0.01, blockSteps: 1 });
   assert.deepEqual(guided.params.guideTrust, { trustDepth: 8, maxSpread: 2, relativeSpread: 0.1 });
   assert.deepEqual(stage('retrieve-full').dependsOn, [], 'the reference starts at once, beside the search (one process each)');
-  assert.equal(stage('retrieve-full').params.slices, 72, 'the reference mixes more than the guided run');
-  assert.equal(guided.params.slices, 24);
+  assert.equal(stage('retrieve-full').params.slices, 72, 'the reference mixes more than the default guided run');
+  assert.equal(guided.params.slices, 48, 'kept steps of the guided run');
+  assert.equal(stagesOf({ guide: { slices: 72 } }).find((s) => s.name === 'retrieve-guided')!.params.slices, 72, 'the bench: equal mixing');
+  assert.equal(stage('retrieve-refined-2').params.slices, 24, 'the preview keeps `slices`');
   assert.equal(stage('retrieve-full').params.samplerSeed, guided.params.samplerSeed, 'common random numbers');
   for (const [name, other] of [['compare-guided', 'retrieve-guided'], ['compare-preview', 'retrieve-refined-2']]) {
     assert.deepEqual((stage(name!).params.other as { stage: string }).stage, other);
