@@ -7,3 +7,4 @@ export * from './mcmc/index.ts';
 export { normaliseLogWeights, systematicResample } from './weights.ts';
 export { logAddExp, logSumExp } from './logmath.ts';
 export { WorkerPoolLikelihood, type WorkerPoolOptions } from './parallel.ts';
+export { fitGaussianMixture, importanceEvidence, importanceLogWeights, mixtureLogDensity, sampleMixture, summariseWeights, widenMixture, type GaussianMixture, type ImportanceEvidence } from './importance.ts';

@@ -58,5 +58,17 @@ export function foldedPriorTransform(u: readonly number[]): number[] {
   return theta;
 }
 
+const LOG_BOX_DENSITY = -PARAMETERS.reduce((s, p) => s + Math.log(p.high - p.low), 0);
+
+/**
+ * ln of the folded prior's density at θ (what foldedPriorTransform samples): the box's uniform
+ * density, twice it where the mirror exists (both copies land on α ≥ ½), 0 (−∞) outside D.
+ */
+export function foldedLogPrior(theta: readonly number[]): number {
+  if (!insidePrior(theta)) return -Infinity;
+  if (!hasMirror(theta)) return LOG_BOX_DENSITY;
+  return theta[ALPHA]! >= 0.5 ? LOG_BOX_DENSITY + Math.LN2 : -Infinity;
+}
+
 /** Prior fraction whose mirror is inside the prior (log γ₂'s range over log γ₁'s). */
 export const MIRRORED_PRIOR_FRACTION = (PARAMETERS[GAMMA2]!.high - PARAMETERS[GAMMA2]!.low) / (PARAMETERS[GAMMA1]!.high - PARAMETERS[GAMMA1]!.low);
