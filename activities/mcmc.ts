@@ -55,9 +55,9 @@ export const mcmc = stageActivity<McmcParams>(async (ctx) => {
   const chain = sampler.chain();
   const logProbs = sampler.chainLogProb();
   const rows = chain.flatMap((walkers, step) => walkers.map((u, walker) => ({ step, walker, logL: logProbs[step]![walker]!, theta: problem.priorTransform(u) })));
-  const columns: Record<string, Float64Array> = {
-    step: Float64Array.from(rows, (r) => r.step),
-    walker: Float64Array.from(rows, (r) => r.walker),
+  const columns: Record<string, Float64Array | Int32Array> = {
+    step: Int32Array.from(rows, (r) => r.step),
+    walker: Int32Array.from(rows, (r) => r.walker),
     logL: Float64Array.from(rows, (r) => r.logL),
   };
   problem.paramNames.forEach((name, d) => (columns[name] = Float64Array.from(rows, (r) => r.theta[d]!)));

@@ -2,6 +2,7 @@ import { mergeNestedRuns as merge, type RunPoints } from '../lib/sampling/nested
 import { numberColumn, tableFromRows, tableRows } from '../lib/store/parquet.ts';
 import { posteriorSamplesTable } from './nested-sampling.ts';
 import { stageActivity } from './stage-runtime.ts';
+import { EVIDENCE_COUNTS } from './nested-sampling.ts';
 
 interface MergeParams {
   /** Nested-sampling stages of one problem with different sampler seeds (each may fan out: branch b merges with branch b). */
@@ -28,6 +29,6 @@ export const mergeNestedRuns = stageActivity<MergeParams>(async (ctx) => {
   const merged = merge(runs);
   await ctx.write('posterior_samples', posteriorSamplesTable(ctx.params.parameters, merged.theta, merged.weight, merged.logWeight, merged.logL));
   const evidence = { logZ: merged.logZ, logZerr: merged.logZerr, H: merged.information, ncall, niter: merged.niter, nlive: merged.nlive, ess: merged.ess, runs: runs.length };
-  await ctx.write('evidence', tableFromRows([evidence]));
+  await ctx.write('evidence', tableFromRows([evidence], EVIDENCE_COUNTS));
   return evidence;
 });

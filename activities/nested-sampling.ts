@@ -8,6 +8,9 @@ import type { Checkpointer } from './checkpoint.ts';
 import { loadProblem } from './problem.ts';
 import { stageActivity, type StageContext } from './stage-runtime.ts';
 
+/** Counts of the evidence rows (nested runs, merges, reweighting), stored as int32 columns. */
+export const EVIDENCE_COUNTS = ['ncall', 'niter', 'nlive', 'full_calls', 'surrogate_calls', 'audits', 'audit_failures', 'start_failures', 'blocks', 'blocks_kept', 'runs', 'candidates'];
+
 export interface NestedParams {
   problem: string;
   nlive?: number;
@@ -160,7 +163,8 @@ export async function runNestedStage<Extra>(
   };
   // Artifacts hold only what the seed determines, so identical work gives identical bytes and
   // downstream cache keys; wall times go to the manifest (and the `metrics` query table).
-  await ctx.write('evidence', tableFromRows([evidence]));
+  // The caller's `counts` are counts too (e.g. the learned likelihood's true and network calls).
+  await ctx.write('evidence', tableFromRows([evidence], [...EVIDENCE_COUNTS, ...Object.keys(counts)]));
   return { ...evidence, wall_s: (Date.now() - started) / 1000, ...timings };
 }
 

@@ -5,7 +5,7 @@ import { pcaCompression } from '../lib/nn/compression.ts';
 import { LearnedLikelihood, type LearnedLikelihoodCheckpoint, type LearnedLikelihoodOptions } from '../lib/nn/learned-likelihood.ts';
 import { runSnl, type SnlCheckpoint } from '../lib/nn/snl.ts';
 import type { NestedCheckpoint } from '../lib/sampling/nested/index.ts';
-import { tableFromColumns } from '../lib/store/parquet.ts';
+import { int32Column, tableFromColumns } from '../lib/store/parquet.ts';
 import { runNestedStage, timedLikelihood, type NestedParams } from './nested-sampling.ts';
 import { loadProblem, loadSimulationProblem } from './problem.ts';
 import { stageActivity, type StageContext } from './stage-runtime.ts';
@@ -56,8 +56,8 @@ async function nestedWithLearnedLikelihood(ctx: StageContext<LearnedParams>): Pr
     'training_events',
     tableFromColumns({
       kind: events.map((e) => e.kind),
-      true_calls: events.map((e) => e.trueCalls),
-      network_calls: events.map((e) => e.networkCalls),
+      true_calls: int32Column('true_calls', events.map((e) => e.trueCalls)),
+      network_calls: int32Column('network_calls', events.map((e) => e.networkCalls)),
       error: events.map((e) => e.error),
       passed: events.map((e) => e.passed),
     }),
@@ -95,10 +95,10 @@ async function sequentialNeuralLikelihood(ctx: StageContext<SnlParams>): Promise
   await ctx.write(
     'rounds',
     tableFromColumns({
-      round: result.rounds.map((r) => r.round),
-      simulator_calls: result.rounds.map((r) => r.simulatorCalls),
-      training_rows: result.rounds.map((r) => r.trainingRows),
-      epochs: result.rounds.map((r) => r.epochs),
+      round: int32Column('round', result.rounds.map((r) => r.round)),
+      simulator_calls: int32Column('simulator_calls', result.rounds.map((r) => r.simulatorCalls)),
+      training_rows: int32Column('training_rows', result.rounds.map((r) => r.trainingRows)),
+      epochs: int32Column('epochs', result.rounds.map((r) => r.epochs)),
       best_val_loss: result.rounds.map((r) => r.bestValLoss),
       posterior_mean: result.rounds.map((r) => r.posteriorMean),
       posterior_std: result.rounds.map((r) => r.posteriorStd),

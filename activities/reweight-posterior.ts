@@ -3,6 +3,7 @@ import { numberColumn, tableFromRows } from '../lib/store/parquet.ts';
 import { posteriorSamplesTable, timedLikelihood } from './nested-sampling.ts';
 import { loadProblem } from './problem.ts';
 import { stageActivity } from './stage-runtime.ts';
+import { EVIDENCE_COUNTS } from './nested-sampling.ts';
 
 interface ReweightParams {
   /** The problem with the true likelihood (built from this stage's params). */
@@ -44,6 +45,6 @@ export const reweightPosterior = stageActivity<ReweightParams>(async (ctx) => {
   const pick = (values: ArrayLike<number>) => indices.map((i) => values[i]!);
   await ctx.write('posterior_samples', posteriorSamplesTable(problem.paramNames, theta, pick(result.weight), pick(result.logWeight), trueLogL));
   const evidence = { logZ: result.logZ, ess: result.ess, ncall: indices.length, candidates: table.numRows };
-  await ctx.write('evidence', tableFromRows([evidence]));
+  await ctx.write('evidence', tableFromRows([evidence], EVIDENCE_COUNTS));
   return { ...evidence, ...shift, likelihood_s: truth.seconds(), wall_s: (Date.now() - started) / 1000 };
 });

@@ -42,8 +42,8 @@ export const summarizeChains = stageActivity<{ burnIn: number; maxRhat: number; 
       pull: rows.map((r) => r.pull),
     }),
   );
-  const samples: Record<string, Float64Array> = Object.fromEntries(names.map((name, d) => [name, Float64Array.from(pooled, (p) => p[d]!)]));
-  samples.chain = Float64Array.from(draws.flatMap((run, j) => run.map(() => j)));
+  const samples: Record<string, Float64Array | Int32Array> = Object.fromEntries(names.map((name, d) => [name, Float64Array.from(pooled, (p) => p[d]!)]));
+  samples.chain = Int32Array.from(draws.flatMap((run, j) => run.map(() => j)));
   await ctx.write('posterior_samples', tableFromColumns(samples));
   const worst = rows.reduce((a, b) => (b.rhat > a.rhat ? b : a));
   if (worst.rhat > ctx.params.maxRhat) {

@@ -2,7 +2,7 @@ import type { Table } from 'apache-arrow';
 import { UserError } from '../lib/engine/errors.ts';
 import { selectBackend } from '../lib/nn/backend.ts';
 import { fitSurrogate, type SurrogateCheckpoint, type SurrogateConfig } from '../lib/nn/surrogate.ts';
-import { numberColumn, tableFromColumns } from '../lib/store/parquet.ts';
+import { int32Column, numberColumn, tableFromColumns } from '../lib/store/parquet.ts';
 import { stageActivity } from './stage-runtime.ts';
 
 interface TrainSurrogateParams {
@@ -57,7 +57,7 @@ export const trainSurrogate = stageActivity<TrainSurrogateParams>(async (ctx) =>
   });
   await ctx.writeJson('surrogate', fit.surrogate.serialize());
   fit.surrogate.dispose();
-  await ctx.write('losses', tableFromColumns({ ...fit.losses }));
+  await ctx.write('losses', tableFromColumns({ ...fit.losses, member: int32Column('member', fit.losses.member), epoch: int32Column('epoch', fit.losses.epoch) }));
   await ctx.write('output_errors', tableFromColumns({ ...fit.heldOutErrors }));
   const relative = [...fit.heldOutErrors.medianRelativeError].sort((a, b) => a - b);
   return {

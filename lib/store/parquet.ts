@@ -48,10 +48,28 @@ function toVector(name: string, values: ColumnValues): Vector {
   throw new TypeError(`column ${name}: unsupported value type ${typeof first}`);
 }
 
-/** Records with the same keys → a table with one column per key (one record: a one-row summary table). */
-export function tableFromRows(rows: readonly object[]): Table {
+/**
+ * Records with the same keys → a table with one column per key (one record: a one-row summary
+ * table). Keys named in `integers` (counts: ncall, niter, …) become int32 columns.
+ */
+export function tableFromRows(rows: readonly object[], integers: readonly string[] = []): Table {
   const keys = Object.keys(rows[0] ?? {});
-  return tableFromColumns(Object.fromEntries(keys.map((k) => [k, rows.map((r) => (r as Record<string, never>)[k])])));
+  return tableFromColumns(
+    Object.fromEntries(
+      keys.map((k) => {
+        const values = rows.map((r) => (r as Record<string, never>)[k]);
+        return [k, integers.includes(k) ? int32Column(k, values) : values];
+      }),
+    ),
+  );
+}
+
+/** Counts as an int32 column (pyarrow/DuckDB read integers, not 1.0e+05); refuses anything else. */
+export function int32Column(name: string, values: ArrayLike<unknown>): Int32Array {
+  return Int32Array.from(Array.from(values), (v) => {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < -(2 ** 31) || v >= 2 ** 31) throw new TypeError(`column ${name}: ${String(v)} is not a 32-bit integer count`);
+    return v;
+  });
 }
 
 /** Parquet bytes (ZSTD) from an Arrow table. */

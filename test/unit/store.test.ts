@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { canonicalJson, hashJson } from '../../lib/store/hash.ts';
-import { numberColumn, tableFromColumns } from '../../lib/store/parquet.ts';
+import { int32Column, numberColumn, parquetToTable, tableFromColumns, tableFromRows, tableToParquet } from '../../lib/store/parquet.ts';
 import { DamagedManifestError, RunStore } from '../../lib/store/run-store.ts';
 import { UserError } from '../../lib/engine/errors.ts';
 import type { RunManifest } from '../../lib/engine/types.ts';
@@ -112,4 +112,12 @@ test('scanRuns lists the good runs oldest first and names every damaged manifest
   assert.match(damaged[0]!.reason, PARSE_ERROR);
   assert.deepEqual((await store.listRuns()).map((m) => m.runId), ['older', 'newer']);
   assert.deepEqual(await new RunStore(join(store.root, 'no-such-store')).scanRuns(), { manifests: [], damaged: [] });
+});
+
+test('counts are int32 columns through Parquet; a non-integer count is refused with its column named', () => {
+  const table = parquetToTable(tableToParquet(tableFromRows([{ ncall: 575701, logZ: 393.5 }, { ncall: 12, logZ: -1.5 }], ['ncall'])));
+  assert.deepEqual(table.schema.fields.map((f) => [f.name, String(f.type)]), [['ncall', 'Int32'], ['logZ', 'Float64']]);
+  assert.deepEqual(Array.from(numberColumn(table, 'ncall')), [575701, 12]);
+  assert.throws(() => int32Column('ncall', [1, 2.5]), /column ncall: 2.5 is not a 32-bit integer count/);
+  assert.throws(() => int32Column('ncall', [2 ** 31]), /not a 32-bit integer count/);
 });

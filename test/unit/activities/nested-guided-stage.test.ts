@@ -10,6 +10,7 @@ import type { Table } from 'apache-arrow';
 import { runNestedStage, stageGuide, type NestedParams } from '../../../activities/nested-sampling.ts';
 import type { InferenceGuide, InferenceProblem } from '../../../lib/engine/pipeline.ts';
 import { Rng } from '../../../lib/random.ts';
+import { parquetToTable, tableToParquet } from '../../../lib/store/parquet.ts';
 import { gaussian } from '../../../lib/sampling/reference-problems.ts';
 
 const reference = gaussian(3);
@@ -27,7 +28,7 @@ async function stage(params: NestedParams, guide: InferenceGuide | undefined) {
   const checkpointer = { runInSlices: async (slice: (stop: () => boolean) => Promise<boolean>) => { while (!(await slice(() => false))); } };
   // The stage runtime's context and Temporal checkpointer are replaced by what runNestedStage uses.
   const summary = await runNestedStage(ctx as never, problem, exact, checkpointer as never, undefined, () => null, () => ({ counts: {}, timings: {} }), guide);
-  return { summary, evidence: written.evidence!.toArray()[0]!.toJSON() as Record<string, number> };
+  return { summary, evidence: written.evidence!.toArray()[0]!.toJSON() as Record<string, number>, table: written.evidence! };
 }
 
 describe('nested-sampling stage with a surrogate', () => {
@@ -48,6 +49,10 @@ describe('nested-sampling stage with a surrogate', () => {
     assert.deepEqual([evidence.audit_failures, evidence.start_failures, evidence.margin], [0, 0, 0.5]);
     assert.ok(Math.abs(evidence.logZ - reference.truth) < 3 * evidence.logZerr);
     assert.equal(guided.summary.surrogate_calls, evidence.surrogate_calls);
+    // Counts are int32 in the Parquet file (pyarrow/DuckDB read integers), the rest float64.
+    const types = Object.fromEntries(parquetToTable(tableToParquet(guided.table)).schema.fields.map((f) => [f.name, String(f.type)]));
+    for (const count of ['ncall', 'niter', 'nlive', 'full_calls', 'surrogate_calls', 'audits', 'audit_failures', 'start_failures', 'blocks', 'blocks_kept']) assert.equal(types[count], 'Int32', count);
+    for (const real of ['logZ', 'logZerr', 'H', 'ess', 'efficiency', 'margin']) assert.equal(types[real], 'Float64', real);
 
     const plain = await stage(params, undefined);
     assert.deepEqual(Object.keys(plain.evidence), ['logZ', 'logZerr', 'H', 'ncall', 'niter', 'nlive', 'ess', 'efficiency']);
