@@ -37,7 +37,7 @@ export async function withSession<T>(storeRoot: string, fn: (session: Session) =
  * A client when Temporal can be reached without starting anything (commands that only look must
  * not start a server), otherwise why it cannot.
  */
-export async function connectIfReachable(): Promise<{ client?: Client; unreachable?: string }> {
+export async function connectIfReachable(): Promise<{ client?: Client; target?: TemporalTarget; unreachable?: string }> {
   let target: TemporalTarget;
   if (process.env.TEMPORAL_ADDRESS) target = await resolveTarget();
   else {
@@ -46,7 +46,7 @@ export async function connectIfReachable(): Promise<{ client?: Client; unreachab
     target = { address: info.address, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default', embedded: true };
   }
   try {
-    return { client: await connectClient(target) };
+    return { client: await connectClient(target), target };
   } catch (err) {
     // connectClient's message already names the address: `cannot reach Temporal at …: reason`.
     return { unreachable: firstLine(err) };
@@ -129,7 +129,7 @@ export async function followRun(session: Session, runId: string, quiet: boolean,
       });
       child.unref();
     }
-    process.stderr.write(`\ndetached from ${runId}; it goes on${hostsWorker ? ' in a background worker' : ''}. Follow it with: sciflow status ${runId}\n`);
+    process.stderr.write(`\ndetached from ${runId}; it goes on${hostsWorker ? ' in a background worker' : ''}. Follow it again with: sciflow watch ${runId}\n`);
     process.exit(0);
   };
   process.once('SIGINT', onInterrupt);

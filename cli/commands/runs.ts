@@ -107,13 +107,25 @@ async function closingSummary(session: Session, view: RunView): Promise<RunSumma
 async function followAndReport(session: Session, runId: string, json: boolean, workers = parseWorkers(undefined)): Promise<number> {
   const host = await hostWorkerIfEmbedded(session, runId, workers);
   try {
-    const view = await followRun(session, runId, json, Boolean(host));
-    const summary = await closingSummary(session, view);
-    printView(view, json, summary && { summary, embedded: session.target.embedded });
-    return exitCodeOf(view);
+    return await followToEnd(session, runId, json, Boolean(host));
   } finally {
     await host?.stop();
   }
+}
+
+/** Live progress until the run ends, then the stage table and the closing summary; the exit code. */
+async function followToEnd(session: Session, runId: string, json: boolean, hostsWorker: boolean): Promise<number> {
+  const view = await followRun(session, runId, json, hostsWorker);
+  const summary = await closingSummary(session, view);
+  printView(view, json, summary && { summary, embedded: session.target.embedded });
+  return exitCodeOf(view);
+}
+
+/** The run named, else the newest in the store. */
+async function runIdOrNewest(store: RunStore, runId: string | undefined): Promise<string> {
+  const id = runId ?? (await store.listRuns()).at(-1)?.runId;
+  if (!id) throw new UserError(`no runs in ${store.root}`);
+  return id;
 }
 
 export function registerRunCommands(program: Command): void {
@@ -148,8 +160,7 @@ export function registerRunCommands(program: Command): void {
     .action(async (runId: string | undefined, _flags: unknown, cmd: Command) => {
       const g = globalOptions(cmd);
       const store = new RunStore(g.store);
-      const id = runId ?? (await store.listRuns()).at(-1)?.runId;
-      if (!id) throw new UserError(`no runs in ${store.root}`);
+      const id = await runIdOrNewest(store, runId);
       // Looking never starts a server: with Temporal down or unreachable the manifest answers, and says so.
       const { client, unreachable } = await connectIfReachable();
       try {
@@ -162,6 +173,29 @@ export function registerRunCommands(program: Command): void {
         }
       } finally {
         await client?.connection.close();
+      }
+    });
+
+  program
+    .command('watch [runId]')
+    .description('follow a run started elsewhere or detached with Ctrl-C: live progress, then its closing summary (default: the newest run)')
+    .action(async (runId: string | undefined, _flags: unknown, cmd: Command) => {
+      const g = globalOptions(cmd);
+      const store = new RunStore(g.store);
+      const id = await runIdOrNewest(store, runId);
+      // Watching only looks: it never starts a server or hosts a worker (the run's workers do the work).
+      const { client, target, unreachable } = await connectIfReachable();
+      if (!client || !target) throw new UserError(`cannot watch ${id}: ${unreachable}`);
+      try {
+        const session: Session = { target, client, store };
+        // A run just submitted has no manifest until a worker starts it: Temporal knows it (else: not found).
+        const live = (await describeRunOrManifest(client, store, id)).view;
+        if (live.status === 'running' && (await workersPolling(client)) === 0) {
+          process.stderr.write(`no worker has polled for 90 s: ${id} waits for one (\`sciflow worker\`); watching\n`);
+        }
+        process.exitCode = await followToEnd(session, id, g.json, false);
+      } finally {
+        await client.connection.close();
       }
     });
 

@@ -57,6 +57,31 @@ test('`sciflow run demo --json` on the embedded server: one command runs everyth
   for (const png of written.pngs) assert.deepEqual([...readFileSync(png).subarray(1, 4)], [0x50, 0x4e, 0x47]);
 });
 
+test('`sciflow watch` re-attaches to a run submitted elsewhere: its stage lines as they change (not a terminal), then the table and closing summary', async () => {
+  const config = writeConfig('watch.yaml', 'pipeline: demo\nseed: 5\nobservations: 40\nsteps: 500\nburnIn: 150\nsubsteps: 300\nchains: 2\nnlive: 100\n');
+  const submitted = await sciflow(['submit', 'demo', '-c', config, '--run-id', 'watch-run'], env.env);
+  assert.equal(submitted.code, 0, submitted.stderr);
+  // The watcher starts first and finds no worker; a worker started elsewhere then runs the run.
+  const watching = sciflow(['watch', 'watch-run'], env.env);
+  await new Promise((r) => setTimeout(r, 1500));
+  const [watched, worker] = await Promise.all([watching, sciflow(['worker', '--run', 'watch-run'], env.env)]);
+  assert.equal(worker.code, 0, worker.stderr);
+  assert.equal(watched.code, 0, watched.stderr);
+  const stageLines = watched.stderr.split('\n').filter((l) => /^ {2}\S+ (data|chains|nested|summary|compare)\b/.test(l));
+  assert.ok(stageLines.some((l) => /nested {2}running/.test(l)) && stageLines.some((l) => /✓ nested {2}\d/.test(l)), `stage lines as they changed:\n${watched.stderr}`);
+  assert.match(watched.stdout, /^run watch-run {2}demo {2}completed$/m);
+  assert.match(watched.stdout, /ln Z/, 'the closing summary');
+  // A finished run: watch prints its end at once, with --json the same object as `run --json`.
+  const again = await sciflow(['watch', 'watch-run', '--json'], env.env);
+  assert.equal(again.code, 0, again.stderr);
+  const view = JSON.parse(again.stdout);
+  assert.equal(view.status, 'completed');
+  assert.ok(view.summary, 'closing summary in --json');
+  const missing = await sciflow(['watch', 'no-such-run'], env.env);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /run no-such-run not found/);
+});
+
 const TRUTH = { omega: 1.7, gamma: 0.15, amplitude: 1.2 };
 
 /**
