@@ -20,6 +20,7 @@ test('atmospheric retrieval (tiny settings) through the engine: every stage comp
     surrogate: { hiddenUnits: [16], epochs: 4, ensembleSize: 1 },
     nlive: 20,
     slices: 6,
+    guide: { slices: 6 },
     dlogz: 5,
     c2st: false,
     referenceRuns: 2,
