@@ -47,7 +47,7 @@
  *
  * Cost per new point: slices / (blockSteps · a) exact calls plus f·(rejected slice points per
  * chain) for audits, against slices × ~4–5 exact calls for plain slice sampling. The kept fraction
- * a falls as A outgrows C: on the 10-D Gaussian with an exact surrogate a = 0.56 / 0.37 / 0.2 at
+ * a falls as A outgrows C: on the 10-D Gaussian with an exact surrogate a = 0.56 / 0.37 / ≈ 0.2 at
  * m = 1 / 2 / 4 (3-step blocks), i.e. 7.3× / 4.9× / 3.3× fewer exact calls than plain slice
  * sampling. The surrogate's error sets m, so its accuracy near the contour sets the saving.
  */
@@ -187,9 +187,8 @@ export async function proposeGuided(
   const chains = starts.map((candidate, i) => ({ candidate, point: startPoints[i], moved: false }));
   let kept = 0;
   for (let b = 0; b < blocks; b++) {
-    const steps = settings.blockSteps;
     audited.length = 0;
-    const endpoints = await runSliceChains(ctx, chains.map((c) => c.point), steps, whitening, tuning, insideA);
+    const endpoints = await runSliceChains(ctx, chains.map((c) => c.point), settings.blockSteps, whitening, tuning, insideA);
     const exact = await ctx.evaluate([...endpoints.map((p) => p.u), ...audited.map((p) => p.u)]);
     stats.audits += audited.length;
     let auditViolations = 0;
