@@ -1,8 +1,7 @@
 import { mergeNestedRuns as merge, type RunPoints } from '../lib/sampling/nested/merge.ts';
 import { numberColumn, tableFromRows, tableRows } from '../lib/store/parquet.ts';
-import { posteriorSamplesTable } from './nested-sampling.ts';
+import { EVIDENCE_COUNTS, posteriorSamplesTable } from './nested-sampling.ts';
 import { stageActivity } from './stage-runtime.ts';
-import { EVIDENCE_COUNTS } from './nested-sampling.ts';
 
 interface MergeParams {
   /** Nested-sampling stages of one problem with different sampler seeds (each may fan out: branch b merges with branch b). */

@@ -1,9 +1,8 @@
 import { logLikelihoodShift, pointsToReweight, reweightNested } from '../lib/sampling/reweight.ts';
 import { numberColumn, tableFromRows } from '../lib/store/parquet.ts';
-import { posteriorSamplesTable, timedLikelihood } from './nested-sampling.ts';
+import { EVIDENCE_COUNTS, posteriorSamplesTable, timedLikelihood } from './nested-sampling.ts';
 import { loadProblem } from './problem.ts';
 import { stageActivity } from './stage-runtime.ts';
-import { EVIDENCE_COUNTS } from './nested-sampling.ts';
 
 interface ReweightParams {
   /** The problem with the true likelihood (built from this stage's params). */

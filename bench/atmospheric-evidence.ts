@@ -25,6 +25,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fitGaussianMixture, importanceLogWeights, summariseWeights, widenMixture, type GaussianMixture } from '../lib/sampling/importance.ts';
 import { nestedSample } from '../lib/sampling/nested/index.ts';
+import { normaliseLogWeights } from '../lib/sampling/weights.ts';
 import { Rng } from '../lib/random.ts';
 import { bhattacharyya } from '../lib/stats/divergence.ts';
 import { kishEss } from '../lib/stats/weighted.ts';
@@ -177,7 +178,6 @@ const results = await pool<McChunk | NsRun>(specs, 2);
 const mc = results.slice(0, chunks) as McChunk[];
 const ns = results.slice(chunks) as NsRun[];
 
-
 // Ẑ and its standard error from the per-draw values (zero for dropped draws); in units of exp(shift).
 const totalDraws = mc.reduce((n, c) => n + c.draws, 0);
 const allLogL = mc.flatMap((c) => c.logW);
@@ -200,13 +200,8 @@ const mcSample: Weighted = { theta: mc.flatMap((c) => c.theta), logW: allLogL };
 // screened draws, pooled with equal weight per run, widened; two chunks of draws, two seeds.
 const isDraws = Number(arg('--is-draws', '40000'));
 const pooled = [...ns, mcSample];
-const perRun = (w: Weighted) => {
-  const ws = weights(w);
-  const total = ws.reduce((a, b) => a + b, 0);
-  return ws.map((x) => x / total);
-};
 const proposal = widenMixture(
-  fitGaussianMixture({ points: pooled.flatMap((r) => r.theta), weights: pooled.flatMap(perRun) }, { components: IS_COMPONENTS, rng: Rng.fromSeed(7) }),
+  fitGaussianMixture({ points: pooled.flatMap((r) => r.theta), weights: pooled.flatMap((r) => Array.from(normaliseLogWeights(r.logW))) }, { components: IS_COMPONENTS, rng: Rng.fromSeed(7) }),
   IS_WIDTHS,
 );
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'sciflow-is-'));

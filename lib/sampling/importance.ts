@@ -9,7 +9,7 @@
  */
 import { cholesky } from '../nn/linalg.ts';
 import type { Rng } from '../random.ts';
-import { resampleIndices } from '../stats/weighted.ts';
+import { kishEss, resampleIndices } from '../stats/weighted.ts';
 import { logSumExp } from './logmath.ts';
 
 export interface GaussianMixture {
@@ -170,12 +170,11 @@ export function summariseWeights(logW: readonly number[]): ImportanceEvidence {
   const sum = w.reduce((a, b) => a + b, 0);
   const mean = sum / n;
   const variance = w.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1);
-  const sumSq = w.reduce((a, b) => a + b * b, 0);
   return {
     logZ: max + Math.log(mean),
     logZerr: Math.sqrt(variance / n) / mean,
     draws: n,
-    ess: (sum * sum) / sumSq,
+    ess: kishEss(w),
     maxWeightShare: w.reduce((a, b) => Math.max(a, b), 0) / sum,
     outside: logW.filter((l) => l === -Infinity).length / n,
   };
