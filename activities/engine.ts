@@ -2,7 +2,9 @@ import { hostname, cpus } from 'node:os';
 import { UserError } from '../lib/engine/errors.ts';
 import { resolveInputFiles } from '../lib/engine/inputs.ts';
 import { buildPlan } from '../lib/engine/pipeline.ts';
-import type { Json, RunManifest, RunPlan, RunRequest } from '../lib/engine/types.ts';
+import { branchIndexTable } from '../lib/engine/branch-index.ts';
+import { isLargeFanOut } from '../lib/engine/fan-out.ts';
+import type { Json, RunManifest, RunPlan, RunRequest, StageOutputs, StageResult } from '../lib/engine/types.ts';
 import { RunStore } from '../lib/store/run-store.ts';
 import { getPipeline } from '../pipelines/index.ts';
 import { PACKAGE_VERSION, codeVersion, sourceFingerprint } from '../lib/engine/version.ts';
@@ -57,14 +59,57 @@ export function planRun(request: RunRequest & { runId: string; workflowId: strin
         dependsOn: s.dependsOn,
         status: 'pending',
         cached: false,
-        branches: s.fanOut?.values.length ?? 1,
+        branches: s.fanOut?.count ?? 1,
         cachedBranches: 0,
         cacheKeys: [],
       })),
       revision: (previous?.revision ?? 0) + 1,
     };
     await store.writeManifest(manifest);
+    // Written after the guard above: a refused request leaves the existing run untouched.
+    await storeLargeFanOutValues(store, plan);
     return { plan, manifest };
+  });
+}
+
+/** A large fan-out's values go to the store, so the plan (a payload in the history) stays small. */
+async function storeLargeFanOutValues(store: RunStore, plan: RunPlan): Promise<void> {
+  for (const stage of plan.stages) {
+    if (!stage.fanOut || !isLargeFanOut(stage)) continue;
+    stage.fanOut.valuesRef = await store.putJson(plan.runId, [stage.name, 'fan-out-values'], stage.fanOut.values);
+    delete stage.fanOut.values;
+  }
+}
+
+export interface BranchIndexSummary {
+  outputs: StageOutputs;
+  cachedBranches: number;
+  checkpointsSaved: number;
+  resumedFromCheckpoint: boolean;
+  backend?: string;
+}
+
+/** Once a large fan-out's branches are done: their recorded results as one Parquet table (branch-index.ts). */
+export function indexBranches(input: { storeRoot: string; runId: string; stage: string; count: number }): Promise<BranchIndexSummary> {
+  return supervised(ENGINE_CODE_ATTEMPTS, async (heartbeat) => {
+    const store = RunStore.forWorker(input.storeRoot);
+    const results: StageResult[] = [];
+    const READS_AT_ONCE = 64;
+    for (let from = 0; from < input.count; from += READS_AT_ONCE) {
+      const to = Math.min(input.count, from + READS_AT_ONCE);
+      results.push(...(await Promise.all(Array.from({ length: to - from }, (_, i) => store.readBranchResult(input.runId, input.stage, from + i)))));
+      heartbeat.beat({ stage: input.stage, progress: { fraction: to / input.count, message: 'indexing branches' } });
+    }
+    const index = await store.put(input.runId, [input.stage, 'branches'], branchIndexTable(results));
+    const fresh = results.filter((r) => !r.cached);
+    const backend = results.find((r) => r.backend)?.backend;
+    return {
+      outputs: { branches: [], index, count: input.count },
+      cachedBranches: results.length - fresh.length,
+      checkpointsSaved: fresh.reduce((n, r) => n + r.checkpointsSaved, 0),
+      resumedFromCheckpoint: fresh.some((r) => r.resumedFromCheckpoint),
+      ...(backend && { backend }),
+    };
   });
 }
 

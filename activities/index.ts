@@ -1,5 +1,5 @@
 /** Every activity a sciflow worker registers, by name. */
-export { planRun, writeManifest } from './engine.ts';
+export { indexBranches, planRun, writeManifest } from './engine.ts';
 export { writeReport } from './report.ts';
 export { simulate } from './simulate.ts';
 export { mcmc } from './mcmc.ts';

@@ -60,8 +60,10 @@ export function renderProgress(view: RunView, live: LiveProgress[], etaOf: (p: L
 
 function stageLine(s: RunView['stages'][number]): string {
   const tag = s.status === 'completed' ? (s.cached ? 'cached' : formatDuration(s.durationMs)) : s.status;
+  // A large fan-out reports finished batches (its branches' heartbeats live in child workflows).
+  const done = s.status === 'running' && s.completedBranches !== undefined ? ` ${s.completedBranches}/${s.branches}` : '';
   const fan = s.branches > 1 ? ` ×${s.branches}` : '';
-  return `  ${ICON[s.status] ?? '?'} ${s.name}${fan}  ${tag}${s.error ? `  ${s.error}` : ''}`;
+  return `  ${ICON[s.status] ?? '?'} ${s.name}${fan}  ${tag}${done}${s.error ? `  ${s.error}` : ''}`;
 }
 
 /**

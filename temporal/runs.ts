@@ -20,7 +20,7 @@ export interface RunView {
   finishedAt?: string;
   error?: string;
   manifest?: string;
-  stages: Pick<StageRecord, 'name' | 'status' | 'cached' | 'branches' | 'cachedBranches' | 'startedAt' | 'finishedAt' | 'durationMs' | 'error'>[];
+  stages: Pick<StageRecord, 'name' | 'status' | 'cached' | 'branches' | 'cachedBranches' | 'completedBranches' | 'startedAt' | 'finishedAt' | 'durationMs' | 'error'>[];
 }
 
 /** A live heartbeat of a running activity: which stage/branch and how far. */
@@ -139,6 +139,7 @@ export async function observeRun(client: Client | undefined, store: RunStore, ru
       cached: s.cached,
       branches: s.branches,
       cachedBranches: s.cachedBranches,
+      ...(s.completedBranches !== undefined && { completedBranches: s.completedBranches }),
       ...(s.startedAt && { startedAt: s.startedAt }),
       ...(s.finishedAt && { finishedAt: s.finishedAt }),
       ...(s.durationMs !== undefined && { durationMs: s.durationMs }),

@@ -1,2 +1,3 @@
-/** Workflow entry point bundled for workers. */
+/** Workflow entry points bundled for workers. */
 export { runPipeline, manifestQuery } from './run-pipeline.ts';
+export { runBranches } from './branches.ts';

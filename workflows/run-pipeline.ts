@@ -1,7 +1,8 @@
 /**
  * `runPipeline`: the one generic workflow. It walks a pipeline's stage graph — independent stages
  * in parallel, fan-out branches under a concurrency bound, one activity per branch (it answers
- * from the cache when it can) — and records every status change in the run manifest.
+ * from the cache when it can), large fan-outs in child workflows of bounded size — and records
+ * every status change in the run manifest.
  * Deterministic and thin: no numerics and no I/O here; data stays in the run store and only
  * references pass through.
  */
@@ -9,17 +10,17 @@ import {
   ApplicationFailure,
   CancellationScope,
   defineQuery,
+  executeChild,
   isCancellation,
   proxyActivities,
   setHandler,
   workflowInfo,
-  type ActivityInterfaceFor,
 } from '@temporalio/workflow';
 import type * as engineActivities from '../activities/engine.ts';
 import type * as reportActivities from '../activities/report.ts';
+import { batchConcurrency, batches, isLargeFanOut } from '../lib/engine/fan-out.ts';
 import { runIdFromWorkflowId } from '../lib/engine/run-id.ts';
 import type {
-  Json,
   RunManifest,
   RunRequest,
   StageOutputs,
@@ -27,6 +28,7 @@ import type {
   StageRecord,
   StageResult,
 } from '../lib/engine/types.ts';
+import { branchRunner, mapWithConcurrency, runBranches, type BranchContext } from './branches.ts';
 
 export const manifestQuery = defineQuery<RunManifest>('manifest');
 
@@ -41,9 +43,14 @@ const engine = proxyActivities<typeof engineActivities>({
   retry: INFRASTRUCTURE_RETRY,
 });
 
-const report = proxyActivities<typeof reportActivities>({ startToCloseTimeout: '5 minutes', heartbeatTimeout: '30 seconds', retry: INFRASTRUCTURE_RETRY });
+// Reading 10⁵ branch results takes longer than the engine's other steps.
+const indexer = proxyActivities<typeof engineActivities>({
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry: INFRASTRUCTURE_RETRY,
+});
 
-type StageFn = (invocation: unknown) => Promise<StageResult>;
+const report = proxyActivities<typeof reportActivities>({ startToCloseTimeout: '5 minutes', heartbeatTimeout: '30 seconds', retry: INFRASTRUCTURE_RETRY });
 
 export async function runPipeline(request: RunRequest): Promise<RunManifest> {
   const workflowId = workflowInfo().workflowId;
@@ -65,59 +72,71 @@ export async function runPipeline(request: RunRequest): Promise<RunManifest> {
 
   const outputs = new Map<string, StageOutputs>();
 
-  async function runBranch(stage: StagePlan, branch: number, value: Json | undefined): Promise<StageResult> {
-    const params = stage.fanOut ? { ...stage.params, [stage.fanOut.param]: value ?? null } : stage.params;
-    const inputs = Object.fromEntries(stage.dependsOn.map((d) => [d, outputs.get(d)!]));
-    const useCache = !options.noCache && !(options.rerun ?? []).includes(stage.name);
-    const activity = proxyActivities<Record<string, StageFn>>({
-      taskQueue: stage.taskQueue,
-      startToCloseTimeout: stage.startToCloseTimeoutMs,
-      heartbeatTimeout: stage.heartbeatTimeoutMs,
-      retry: {
-        initialInterval: stage.retry.initialIntervalMs,
-        backoffCoefficient: stage.retry.backoffCoefficient,
-        maximumInterval: stage.retry.maximumIntervalMs,
-        nonRetryableErrorTypes: ['UserError'],
-      },
-    } as Parameters<typeof proxyActivities>[0]) as ActivityInterfaceFor<Record<string, StageFn>>;
-    return activity[stage.activity]!({
-      runId,
-      storeRoot: request.storeRoot,
-      pipeline: plan.pipeline,
-      stage: stage.name,
-      activity: stage.activity,
-      params,
-      seed: plan.seed,
-      branch,
-      branches: stage.fanOut?.values.length ?? 1,
-      codeVersion: stage.codeVersion,
-      useCache,
-      checkpointMs: stage.checkpointMs,
-      maxAttempts: stage.retry.maximumAttempts,
-      inputs,
+  const context = (stage: StagePlan): BranchContext => ({
+    runId,
+    storeRoot: request.storeRoot,
+    pipeline: plan.pipeline,
+    seed: plan.seed,
+    useCache: !options.noCache && !(options.rerun ?? []).includes(stage.name),
+    inputs: Object.fromEntries(stage.dependsOn.map((d) => [d, outputs.get(d)!])),
+  });
+
+  /** Up to INLINE_BRANCHES branches: activities of this workflow, results in the manifest. */
+  async function runInline(stage: StagePlan, record: StageRecord): Promise<void> {
+    const run = branchRunner(stage, context(stage));
+    const results = (await mapWithConcurrency(Array.from({ length: stage.fanOut?.count ?? 1 }, (_, i) => i), stage.fanOut?.concurrency ?? 1, run)) as StageResult[];
+    outputs.set(stage.name, { branches: results.map((r) => r.outputs) });
+    const backend = results.find((r) => r.backend)?.backend;
+    if (backend) manifest.backend[stage.name] = backend;
+    Object.assign(record, {
+      status: 'completed',
+      cached: results.every((r) => r.cached === true),
+      cachedBranches: results.filter((r) => r.cached === true).length,
+      cacheKeys: results.map((r) => r.cacheKey),
+      outputs: outputs.get(stage.name),
+      summary: results.map((r) => r.summary),
+      resumedFromCheckpoint: results.some((r) => !r.cached && r.resumedFromCheckpoint),
+      checkpointsSaved: results.reduce((n, r) => n + (r.cached ? 0 : r.checkpointsSaved), 0),
+    } satisfies Partial<StageRecord>);
+  }
+
+  /**
+   * A large fan-out: child workflows of BATCH_BRANCHES branches (lib/engine/fan-out.ts), then one
+   * Parquet branch index; the manifest keeps its reference and counts, not a row per branch.
+   */
+  async function runBatched(stage: StagePlan, record: StageRecord): Promise<void> {
+    const count = stage.fanOut!.count;
+    const plan = batches(count);
+    const share = batchConcurrency(stage.fanOut!.concurrency, plan.length);
+    const shared = context(stage);
+    record.completedBranches = 0;
+    await mapWithConcurrency(plan, share.batches, async ({ from, to }) => {
+      await executeChild(runBranches, {
+        workflowId: `${workflowId}/${stage.name}/${from}`,
+        args: [{ stage, context: shared, from, to, concurrency: share.branches }],
+      });
+      record.completedBranches! += to - from;
+      await commit();
     });
+    const index = await indexer.indexBranches({ storeRoot: request.storeRoot, runId, stage: stage.name, count });
+    outputs.set(stage.name, index.outputs);
+    if (index.backend) manifest.backend[stage.name] = index.backend;
+    Object.assign(record, {
+      status: 'completed',
+      cached: index.cachedBranches === count,
+      cachedBranches: index.cachedBranches,
+      outputs: index.outputs,
+      resumedFromCheckpoint: index.resumedFromCheckpoint,
+      checkpointsSaved: index.checkpointsSaved,
+    } satisfies Partial<StageRecord>);
   }
 
   async function runStage(stage: StagePlan): Promise<void> {
     const record = records.get(stage.name)!;
     Object.assign(record, { status: 'running', startedAt: new Date().toISOString() } satisfies Partial<StageRecord>);
     await commit();
-    const values: (Json | undefined)[] = stage.fanOut ? stage.fanOut.values : [undefined];
     try {
-      const results = await mapWithConcurrency(values, stage.fanOut?.concurrency ?? 1, (v, i) => runBranch(stage, i, v));
-      outputs.set(stage.name, { branches: results.map((r) => r.outputs) });
-      const backend = results.find((r) => r.backend)?.backend;
-      if (backend) manifest.backend[stage.name] = backend;
-      Object.assign(record, {
-        status: 'completed',
-        cached: results.every((r) => r.cached === true),
-        cachedBranches: results.filter((r) => r.cached === true).length,
-        cacheKeys: results.map((r) => r.cacheKey),
-        outputs: outputs.get(stage.name),
-        summary: results.map((r) => r.summary),
-        resumedFromCheckpoint: results.some((r) => !r.cached && r.resumedFromCheckpoint),
-        checkpointsSaved: results.reduce((n, r) => n + (r.cached ? 0 : r.checkpointsSaved), 0),
-      } satisfies Partial<StageRecord>);
+      await (isLargeFanOut(stage) ? runBatched : runInline)(stage, record);
     } catch (err) {
       record.status = isCancellation(err) ? 'cancelled' : 'failed';
       record.error = failureMessage(err);
@@ -186,17 +205,4 @@ function failureMessage(err: unknown): string {
   let e = err as { message?: string; cause?: unknown } | undefined;
   while (e?.cause) e = e.cause as typeof e;
   return e?.message ?? String(err);
-}
-
-async function mapWithConcurrency<T, R>(items: T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const lane = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]!, i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(Math.max(1, limit), items.length) }, lane));
-  return results;
 }

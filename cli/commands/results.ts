@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { UserError } from '../../lib/engine/errors.ts';
 import { openResultsDatabase, query, VIEWS, type SkippedFile } from '../../lib/query/index.ts';
+import { allBranchOutputs } from '../../lib/engine/branch-index.ts';
 import { RunStore } from '../../lib/store/run-store.ts';
 import { globalOptions } from '../main.ts';
 import { formatTable, printJson } from '../output.ts';
@@ -56,11 +57,14 @@ export function registerResultCommands(program: Command): void {
       const store = new RunStore(g.store);
       const manifest = await store.readManifest(runId);
       if (!manifest) throw new UserError(`run ${runId} not found in ${store.root}`);
-      const artifacts = manifest.stages.flatMap((stage) =>
-        (stage.outputs?.branches ?? []).flatMap((outputs, branch) =>
-          Object.entries(outputs).map(([name, ref]) => ({ base: `${stage.name}${stage.branches > 1 ? `-b${branch}` : ''}-${name}`, ref })),
-        ),
-      );
+      const artifacts = [];
+      for (const stage of manifest.stages) {
+        if (!stage.outputs) continue;
+        if (stage.outputs.index) artifacts.push({ base: `${stage.name}-branches`, ref: stage.outputs.index });
+        for (const [branch, outputs] of (await allBranchOutputs(store, stage.outputs)).entries()) {
+          for (const [name, ref] of Object.entries(outputs)) artifacts.push({ base: `${stage.name}${stage.branches > 1 ? `-b${branch}` : ''}-${name}`, ref });
+        }
+      }
       // Refuse a missing or corrupt artifact (one line naming it) before anything is written.
       for (const { ref } of artifacts) await store.get(ref);
       const out = resolve(flags.out ?? `${runId}-export`);

@@ -283,7 +283,10 @@ export function registerRunCommands(program: Command): void {
         status: s.status,
         cached: s.cached,
         summary: s.summary ?? [],
-        artifacts: (s.outputs?.branches ?? []).flatMap((b, i) => Object.entries(b).map(([name, ref]) => ({ name, branch: i, ...ref }))),
+        // A large fan-out lists its branch index (one row per branch), not 10⁵ artifacts.
+        artifacts: s.outputs?.index
+          ? [{ name: 'branch_index', branch: null as number | null, ...s.outputs.index }]
+          : (s.outputs?.branches ?? []).flatMap((b, i) => Object.entries(b).map(([name, ref]) => ({ name, branch: i as number | null, ...ref }))),
       }));
       // Every artifact listed must still be what the run recorded: a damaged one is named, not printed.
       for (const a of stages.flatMap((s) => s.artifacts)) {

@@ -19,7 +19,11 @@ export interface StageDefinition {
   timeoutMs?: number;
   heartbeatTimeoutMs?: number;
   retry?: Partial<RetryPlan>;
-  fanOut?: { param: string; values: Json[]; concurrency?: number };
+  /**
+   * Run the stage once per value (`params[param] = value`). `alignedWith` names fanned-out
+   * dependencies with as many branches, of which branch i reads only branch i (injection → recovery).
+   */
+  fanOut?: { param: string; values: Json[]; concurrency?: number; alignedWith?: string[] };
   /** How often a long stage saves a checkpoint; not part of the cache key. */
   checkpointMs?: number;
 }
@@ -143,7 +147,7 @@ export function buildPlan(
     // Every activity heartbeats at least once a second (activities/supervised.ts): a dead worker is noticed within this.
     heartbeatTimeoutMs: s.heartbeatTimeoutMs ?? 30 * 1000,
     retry: { ...DEFAULT_RETRY, ...s.retry },
-    ...(s.fanOut && { fanOut: { concurrency: 4, ...s.fanOut } }),
+    ...(s.fanOut && { fanOut: { concurrency: 4, ...s.fanOut, count: s.fanOut.values.length } }),
     ...(s.checkpointMs && { checkpointMs: s.checkpointMs }),
   }));
   return {
@@ -170,8 +174,16 @@ function checkGraph(pipeline: string, stages: StageDefinition[]): void {
       if (!names.has(d)) throw new Error(`pipeline ${pipeline}: stage ${s.name} depends on unknown stage ${d}`);
     }
   }
-  const state = new Map<string, 'visiting' | 'done'>();
   const byName = new Map(stages.map((s) => [s.name, s]));
+  for (const s of stages) {
+    for (const d of s.fanOut?.alignedWith ?? []) {
+      const count = byName.get(d)?.fanOut?.values.length;
+      if (!s.dependsOn?.includes(d) || count !== s.fanOut!.values.length) {
+        throw new Error(`pipeline ${pipeline}: stage ${s.name} is aligned with ${d}, which must be a dependency fanned out over as many branches (${s.fanOut!.values.length})`);
+      }
+    }
+  }
+  const state = new Map<string, 'visiting' | 'done'>();
   const visit = (name: string): void => {
     if (state.get(name) === 'done') return;
     if (state.get(name) === 'visiting') throw new Error(`pipeline ${pipeline}: cycle through stage ${name}`);

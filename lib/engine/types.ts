@@ -14,9 +14,17 @@ export interface ArtifactRef {
   schema: { name: string; type: string }[];
 }
 
-/** One stage's outputs: one branch for an ordinary stage, N for a fan-out. */
+/**
+ * One stage's outputs: one branch for an ordinary stage, N for a fan-out. A large fan-out (more
+ * than INLINE_BRANCHES, lib/engine/fan-out.ts) keeps `branches` empty and names a Parquet table
+ * with one row per branch instead (`index`, lib/engine/branch-index.ts), so no payload, manifest
+ * or history grows with N.
+ */
 export interface StageOutputs {
   branches: Record<string, ArtifactRef>[];
+  index?: ArtifactRef;
+  /** Branch count when `index` is set. */
+  count?: number;
 }
 
 export interface RetryPlan {
@@ -41,8 +49,20 @@ export interface StagePlan {
   heartbeatTimeoutMs: number;
   retry: RetryPlan;
   /** Run the activity once per value, with `params[param] = value`, at most `concurrency` at a time. */
-  fanOut?: { param: string; values: Json[]; concurrency: number };
+  fanOut?: FanOutPlan;
   checkpointMs?: number;
+}
+
+export interface FanOutPlan {
+  param: string;
+  count: number;
+  concurrency: number;
+  /** The values, for a fan-out of at most INLINE_BRANCHES branches. */
+  values?: Json[];
+  /** A larger fan-out's values: a JSON array in the store, read by each branch (planRun writes it). */
+  valuesRef?: ArtifactRef;
+  /** Fanned-out dependencies of which branch i reads only branch i (as its branch 0). */
+  alignedWith?: string[];
 }
 
 export interface InputFile {
@@ -97,6 +117,18 @@ export interface StageInvocation {
   /** Attempts for errors thrown by the stage's code (lost workers and timeouts retry without limit). */
   maxAttempts?: number;
   inputs: Record<string, StageOutputs>;
+  /** Set for a large fan-out: `params[param]` is element `branch` of this JSON array. */
+  fanOutValues?: { param: string; ref: ArtifactRef };
+  /** Dependencies of which this branch reads only the matching branch (FanOutPlan.alignedWith). */
+  alignedWith?: string[];
+  /** A branch of a large fan-out: record the result in the store and return a BranchReceipt. */
+  recordBranch?: boolean;
+}
+
+/** What a branch of a large fan-out returns; its StageResult waits in the store for the branch index. */
+export interface BranchReceipt {
+  branch: number;
+  cached: boolean;
 }
 
 export interface StageResult {
@@ -123,6 +155,8 @@ export interface StageRecord {
   branches: number;
   cachedBranches: number;
   cacheKeys: string[];
+  /** Branches finished so far, while a large fan-out runs. */
+  completedBranches?: number;
   startedAt?: string;
   finishedAt?: string;
   durationMs?: number;

@@ -2,7 +2,7 @@ import { readFile, readdir, rm, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Table } from 'apache-arrow';
 import { UserError } from '../engine/errors.ts';
-import type { ArtifactRef, RunManifest } from '../engine/types.ts';
+import type { ArtifactRef, RunManifest, StageResult } from '../engine/types.ts';
 import { writeFileAtomic } from './atomic.ts';
 import { sha256 } from './hash.ts';
 import { parquetToTable, tableFromColumns, tableToParquet } from './parquet.ts';
@@ -234,6 +234,20 @@ export class RunStore {
   /** The runs with a usable manifest, oldest first (scanRuns also reports the damaged ones). */
   async listRuns(): Promise<RunManifest[]> {
     return (await this.scanRuns()).manifests;
+  }
+
+  /** Where a branch of a large fan-out leaves its StageResult for the branch index (lib/engine/branch-index.ts). */
+  private branchResultPath(runId: string, stage: string, branch: number): string {
+    assertSafeSegment('stage', stage);
+    return join(this.runDir(runId), stage, `b${branch}`, 'result.json');
+  }
+
+  async writeBranchResult(runId: string, stage: string, branch: number, result: StageResult): Promise<void> {
+    await writeFileAtomic(this.branchResultPath(runId, stage, branch), JSON.stringify(result));
+  }
+
+  async readBranchResult(runId: string, stage: string, branch: number): Promise<StageResult> {
+    return JSON.parse(await readFile(this.branchResultPath(runId, stage, branch), 'utf8')) as StageResult;
   }
 
   private indexPath(kind: 'cache' | 'checkpoints', key: string): string {

@@ -23,16 +23,16 @@ export interface TestEnvironment {
 
 /**
  * `worker: true` also runs a sciflow worker in the test process (it sees pipelines the test
- * registered); `close()` stops it before the server.
+ * registered; `concurrency` activities at once, default 2); `close()` stops it before the server.
  */
-export async function startTestEnvironment(options: { worker?: boolean } = {}): Promise<TestEnvironment> {
+export async function startTestEnvironment(options: { worker?: boolean; concurrency?: number } = {}): Promise<TestEnvironment> {
   const dir = mkdtempSync(join(tmpdir(), 'sciflow-test-'));
   process.env.SCIFLOW_HOME = join(dir, 'state');
   delete process.env.TEMPORAL_ADDRESS;
   await ensureDevServer();
   const target = await resolveTarget();
   const client = await connectClient(target);
-  const worker = options.worker ? await createWorker(target) : undefined;
+  const worker = options.worker ? await createWorker(target, { concurrency: options.concurrency }) : undefined;
   const running = worker?.run();
   return {
     dir,
@@ -51,14 +51,14 @@ export async function startTestEnvironment(options: { worker?: boolean } = {}): 
 }
 
 /**
- * One environment with an in-process worker for a whole test file: started before its tests and
+ * One environment with an in-process worker (unless `worker: false`) for a whole test file: started before its tests and
  * closed after them, `beforeClose` first (deleting schedules, say; its failure is ignored). The
  * tests read it through the returned getter.
  */
-export function useTestEnvironment(options: { beforeClose?: (env: TestEnvironment) => Promise<unknown> } = {}): () => TestEnvironment {
+export function useTestEnvironment(options: { beforeClose?: (env: TestEnvironment) => Promise<unknown>; worker?: boolean; concurrency?: number } = {}): () => TestEnvironment {
   let env: TestEnvironment | undefined;
   before(async () => {
-    env = await startTestEnvironment({ worker: true });
+    env = await startTestEnvironment({ worker: options.worker ?? true, concurrency: options.concurrency });
   });
   after(async () => {
     if (!env) return;
