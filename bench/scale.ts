@@ -13,7 +13,7 @@
  *    fan-out interrupted by `kill -9` of the history service and one by a PostgreSQL restart,
  *    each compared branch by branch with an uninterrupted run.
  *
- *   node --import tsx bench/scale.ts [--dev 1000,10000,100000] [--cluster 1000,10000]
+ *   node --import tsx bench/scale.ts [--dev 1000,10000,100000] [--cluster 1000,10000] [--cluster-max N]
  *        [--workers 1,2,4] [--cpu-branches 200] [--cpu-ms 100] [--no-cluster]
  *
  * Writes bench/results/scale.json and .md.
@@ -52,6 +52,8 @@ const workerCounts = list('workers', '1,2,4');
 const cpuBranches = Number(flag('cpu-branches', '200'));
 const cpuMs = Number(flag('cpu-ms', '100'));
 const withCluster = !args.includes('--no-cluster');
+/** A larger trivial fan-out on the cluster, with the most workers only (it takes a quarter of an hour). */
+const clusterMax = Number(flag('cluster-max', '0'));
 
 const dir = mkdtempSync(join(os.tmpdir(), 'sciflow-scale-'));
 chmodSync(dir, 0o755); // the private PostgreSQL runs as the postgres user when the bench runs as root
@@ -125,8 +127,9 @@ const dev: DevRow[] = [];
   const client = await connectClient(target);
   installRuntime();
   const sciflowWorker = await createWorker(target, { concurrency: CONCURRENCY });
+  const bareConnection = await connectWorker(target);
   const bareWorker = await Worker.create({
-    connection: await connectWorker(target),
+    connection: bareConnection,
     namespace: target.namespace,
     taskQueue: BARE_QUEUE,
     workflowsPath: new URL('./workflows/bare-fan-out.ts', import.meta.url).pathname,
@@ -146,6 +149,7 @@ const dev: DevRow[] = [];
     sciflowWorker.shutdown();
     bareWorker.shutdown();
     await Promise.all(running);
+    await bareConnection.close();
     await client.connection.close();
     await stopDevServer();
   }
@@ -170,9 +174,9 @@ if (withCluster) {
   await clusterSh('up');
   const client = await connectClient({ address, namespace: 'default', embedded: false });
   let workers: ChildProcess[] = [];
-  const startWorkers = async (count: number) => {
+  const startWorkers = async (count: number, concurrency = CONCURRENCY) => {
     workers = Array.from({ length: count }, () =>
-      spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test/support/probe-worker.ts'), String(CONCURRENCY)], { env: workerEnv, stdio: ['ignore', 'pipe', 'inherit'], detached: true }),
+      spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test/support/probe-worker.ts'), String(concurrency)], { env: workerEnv, stdio: ['ignore', 'pipe', 'inherit'], detached: true }),
     );
     await Promise.all(workers.map((w) => new Promise((resolve) => w.stdout!.once('data', resolve))));
   };
@@ -189,10 +193,15 @@ if (withCluster) {
     for (const count of workerCounts) {
       await startWorkers(count);
       const trivial: Measured[] = [];
-      for (const n of clusterSizes) {
+      const sizes = count === Math.max(...workerCounts) && clusterMax ? [...clusterSizes, clusterMax] : clusterSizes;
+      for (const n of sizes) {
         trivial.push(await sciflowFanOut(client, `cluster-${count}w-${n}`, { branches: n }));
         log(`cluster ${count} worker(s), ${n} branches: ${trivial.at(-1)!.seconds.toFixed(1)} s`);
       }
+      stopWorkers();
+      // CPU-bound branches block a worker's event loop: two at a time per process, as `sciflow
+      // worker --concurrency` would be set for one core, so no process hoards tasks it cannot run.
+      await startWorkers(count, 2);
       const cpuRun = `cluster-${count}w-cpu`;
       const cpu = await sciflowFanOut(client, cpuRun, { branches: cpuBranches, spinMs: cpuMs, seed: 100 + count });
       log(`cluster ${count} worker(s), CPU-bound: ${cpu.seconds.toFixed(1)} s`);
@@ -236,15 +245,15 @@ async function drawHashes(runId: string): Promise<string[]> {
   return (await allBranchOutputs(store, manifest.stages[0]!.outputs!)).map((o) => o.observations!.sha256);
 }
 
-/** How many of a run's branch activities each worker identity started (from the child workflows' histories). */
+/** How many of a run's `simulate` activities each worker identity ran (ActivityTaskStarted events of the run and its children). */
 async function branchesPerWorker(client: Client, runId: string): Promise<number[]> {
   const counts = new Map<string, number>();
-  for (const h of await runHistories(client, runId)) {
-    if (h.workflowId === runId) continue;
-    const history = await client.workflow.getHandle(h.workflowId).fetchHistory();
-    for (const e of history.events ?? []) {
-      const identity = e.activityTaskStartedEventAttributes?.identity;
-      if (identity) counts.set(identity, (counts.get(identity) ?? 0) + 1);
+  for (const { workflowId } of await runHistories(client, runId)) {
+    const events = (await client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+    const simulate = new Set(events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'simulate').map((e) => Number(e.eventId)));
+    for (const e of events) {
+      const started = e.activityTaskStartedEventAttributes;
+      if (started && simulate.has(Number(started.scheduledEventId))) counts.set(started.identity!, (counts.get(started.identity!) ?? 0) + 1);
     }
   }
   return [...counts.values()].sort((a, b) => b - a);
@@ -280,6 +289,8 @@ mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
 writeFileSync(join(ROOT, 'bench/results/scale.json'), JSON.stringify(results, null, 2) + '\n');
 writeFileSync(join(ROOT, 'bench/results/scale.md'), markdown());
 console.log(JSON.stringify({ ...results, dev: undefined, cluster: undefined }, null, 2));
+// The SDK's native runtime can hold the process open after its last connection closed.
+process.exit(0);
 
 function markdown(): string {
   const kb = (b: number) => (b / 1024).toFixed(1);
@@ -313,9 +324,15 @@ function markdown(): string {
     lines.push(
       '## Cluster (scripts/cluster.sh: frontend, history, matching, worker on PostgreSQL), worker processes',
       '',
-      `| workers | ${clusterSizes.map((n) => `${n} trivial: branches/s`).join(' | ')} | B/branch | CPU-bound (${cpuBranches} × ${cpuMs} ms): s | branches per worker |`,
-      `| --: | ${clusterSizes.map(() => '--:').join(' | ')} | --: | --: | --- |`,
-      ...cluster.map((c) => `| ${c.workers} | ${c.trivial.map((t) => t.branches_per_s.toFixed(0)).join(' | ')} | ${c.trivial.at(-1)!.bytes_per_branch.toFixed(0)} | ${c.cpu.seconds.toFixed(1)} | ${c.cpu_branches_per_worker.join(', ')} |`),
+      '| workers | branches | s | branches/s | B/branch | most events in one |',
+      '| --: | --: | --: | --: | --: | --: |',
+      ...cluster.flatMap((c) => c.trivial.map((t) => `| ${c.workers} | ${t.branches} | ${t.seconds.toFixed(1)} | ${t.branches_per_s.toFixed(0)} | ${t.bytes_per_branch.toFixed(0)} | ${t.max_events_per_workflow} |`)),
+      '',
+      `CPU-bound: ${cpuBranches} branches of ${cpuMs} ms of CPU each, workers at \`--concurrency 2\`.`,
+      '',
+      '| workers | s | speed-up over 1 | branches per worker process |',
+      '| --: | --: | --: | --- |',
+      ...cluster.map((c) => `| ${c.workers} | ${c.cpu.seconds.toFixed(1)} | ${(cpuSeconds(1)! / c.cpu.seconds).toFixed(2)} | ${c.cpu_branches_per_worker.join(', ')} |`),
       '',
       '## Interruptions on the cluster (2 workers, 4000 branches, compared branch by branch with an uninterrupted run)',
       '',
