@@ -30,7 +30,8 @@ import type { RunManifest } from '../lib/engine/types.ts';
 import { RunStore } from '../lib/store/run-store.ts';
 import { connectClient, connectWorker, resolveTarget } from '../temporal/connection.ts';
 import { ensureDevServer, stopDevServer } from '../temporal/dev-server.ts';
-import { submitRun, waitForRun } from '../temporal/runs.ts';
+import { observeRun, submitRun, waitForRun } from '../temporal/runs.ts';
+import { writeRunReport } from '../lib/report/from-manifest.ts';
 import { createWorker, installRuntime } from '../temporal/worker.ts';
 import '../test/support/fan-out-probe.ts';
 import { runHistories, type WorkflowHistorySize } from '../test/support/history.ts';
@@ -45,7 +46,7 @@ const flag = (name: string, fallback: string) => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? args[i + 1]! : fallback;
 };
-const list = (name: string, fallback: string) => flag(name, fallback).split(',').map(Number);
+const list = (name: string, fallback: string) => flag(name, fallback).split(',').filter(Boolean).map(Number);
 const devSizes = list('dev', '1000,10000,100000');
 const clusterSizes = list('cluster', '1000,10000');
 const workerCounts = list('workers', '1,2,4');
@@ -93,11 +94,35 @@ async function timed(client: Client, workflowId: string, branches: number, run: 
   return { branches, seconds, branches_per_s: branches / seconds, status, ...historyStats(await runHistories(client, workflowId), branches) };
 }
 
-function sciflowFanOut(client: Client, runId: string, config: Record<string, number>): Promise<Measured> {
-  return timed(client, runId, config.branches!, async () => {
+interface SciflowMeasured extends Measured {
+  /** What `sciflow status` costs while the fan-out runs (observeRun: manifest read + describe), slowest of the polls. */
+  status_ms_max: number;
+  /** Rendering the finished run's report.html. */
+  report_ms: number;
+}
+
+async function sciflowFanOut(client: Client, runId: string, config: Record<string, number>): Promise<SciflowMeasured> {
+  const statusMs: number[] = [];
+  let done = false;
+  let polling: Promise<void> = Promise.resolve();
+  const measured = await timed(client, runId, config.branches!, async () => {
     await submitRun(client, { pipeline: 'fan-out-probe', config: { concurrency: CONCURRENCY, ...config }, storeRoot: store.root, runId, options: { noCache: true } });
-    return (await waitForRun(client, store, runId, undefined, 1000)).status;
+    polling = (async () => {
+      while (!done) {
+        const t0 = performance.now();
+        await observeRun(client, store, runId).catch(() => undefined);
+        statusMs.push(performance.now() - t0);
+        await new Promise((r) => setTimeout(r, 5000));
+      }
+    })();
+    const status = (await waitForRun(client, store, runId, undefined, 1000)).status;
+    done = true;
+    return status;
   });
+  await polling;
+  const t0 = performance.now();
+  await writeRunReport(store, (await store.readManifest(runId))!);
+  return { ...measured, status_ms_max: Math.max(...statusMs), report_ms: performance.now() - t0 };
 }
 
 function bareFanOut(client: Client, workflowId: string, n: number): Promise<Measured> {
@@ -115,7 +140,7 @@ const round = (x: number, digits = 2) => Math.round(x * 10 ** digits) / 10 ** di
 interface DevRow {
   branches: number;
   bare: Measured;
-  sciflow: Measured;
+  sciflow: SciflowMeasured;
   overhead_ratio: number;
 }
 const dev: DevRow[] = [];
@@ -159,8 +184,8 @@ const dev: DevRow[] = [];
 // 2. The multi-service cluster.
 interface ClusterRow {
   workers: number;
-  trivial: Measured[];
-  cpu: Measured;
+  trivial: SciflowMeasured[];
+  cpu: SciflowMeasured;
   /** Branches each worker process ran in the CPU-bound fan-out. */
   cpu_branches_per_worker: number[];
 }
@@ -192,7 +217,7 @@ if (withCluster) {
   try {
     for (const count of workerCounts) {
       await startWorkers(count);
-      const trivial: Measured[] = [];
+      const trivial: SciflowMeasured[] = [];
       const sizes = count === Math.max(...workerCounts) && clusterMax ? [...clusterSizes, clusterMax] : clusterSizes;
       for (const n of sizes) {
         trivial.push(await sciflowFanOut(client, `cluster-${count}w-${n}`, { branches: n }));
@@ -315,9 +340,9 @@ function markdown(): string {
     '',
     '## Dev server, one worker process',
     '',
-    '| branches | bare: s | bare: branches/s | bare: B/branch | sciflow: s | sciflow: branches/s | sciflow: B/branch | workflows | most events in one | largest event | overhead (wall) |',
-    '| --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: |',
-    ...dev.map((r) => `| ${r.branches} | ${r.bare.seconds.toFixed(1)} | ${r.bare.branches_per_s.toFixed(0)} | ${r.bare.bytes_per_branch.toFixed(0)} | ${r.sciflow.seconds.toFixed(1)} | ${r.sciflow.branches_per_s.toFixed(0)} | ${r.sciflow.bytes_per_branch.toFixed(0)} | ${r.sciflow.workflows} | ${r.sciflow.max_events_per_workflow} | ${kb(r.sciflow.largest_event_bytes)} KB | ${r.overhead_ratio.toFixed(2)} |`),
+    '| branches | bare: s | bare: branches/s | bare: B/branch | sciflow: s | sciflow: branches/s | sciflow: B/branch | workflows | most events in one | largest event | overhead (wall) | status (slowest poll) | report |',
+    '| --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: |',
+    ...dev.map((r) => `| ${r.branches} | ${r.bare.seconds.toFixed(1)} | ${r.bare.branches_per_s.toFixed(0)} | ${r.bare.bytes_per_branch.toFixed(0)} | ${r.sciflow.seconds.toFixed(1)} | ${r.sciflow.branches_per_s.toFixed(0)} | ${r.sciflow.bytes_per_branch.toFixed(0)} | ${r.sciflow.workflows} | ${r.sciflow.max_events_per_workflow} | ${kb(r.sciflow.largest_event_bytes)} KB | ${r.overhead_ratio.toFixed(2)} | ${r.sciflow.status_ms_max.toFixed(0)} ms | ${r.sciflow.report_ms.toFixed(0)} ms |`),
     '',
   ];
   if (cluster.length) {
@@ -328,7 +353,7 @@ function markdown(): string {
       '| --: | --: | --: | --: | --: | --: |',
       ...cluster.flatMap((c) => c.trivial.map((t) => `| ${c.workers} | ${t.branches} | ${t.seconds.toFixed(1)} | ${t.branches_per_s.toFixed(0)} | ${t.bytes_per_branch.toFixed(0)} | ${t.max_events_per_workflow} |`)),
       '',
-      `CPU-bound: ${cpuBranches} branches of ${cpuMs} ms of CPU each, workers at \`--concurrency 2\`.`,
+      `CPU-bound: ${cpuBranches} branches of ${cpuMs} ms of CPU time each (measured with process.cpuUsage, so processes sharing a core still do the full work), workers at \`--concurrency 2\`.`,
       '',
       '| workers | s | speed-up over 1 | branches per worker process |',
       '| --: | --: | --: | --- |',

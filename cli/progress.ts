@@ -51,7 +51,7 @@ export function renderProgress(view: RunView, live: LiveProgress[], etaOf: (p: L
   for (const s of view.stages) {
     lines.push(stageLine(s));
     for (const p of live.filter((l) => l.stage === s.name).sort((a, b) => (a.branch ?? 0) - (b.branch ?? 0))) {
-      const label = s.branches > 1 ? `#${p.branch}` : '';
+      const label = s.branches > 1 && p.branch !== undefined ? `#${p.branch}` : '';
       lines.push(`      ${label} ${bar(p.details?.progress?.fraction ?? 0)} ${progressText(p, etaOf(p))}`);
     }
   }
@@ -102,7 +102,7 @@ export class ProgressPrinter {
       if (p.details?.progress?.fraction === undefined || this.now() - (this.lastLogged.get(key) ?? -Infinity) < LOG_EVERY_MS) continue;
       this.lastLogged.set(key, this.now());
       const stage = view.stages.find((s) => s.name === p.stage);
-      const label = stage && stage.branches > 1 ? ` #${p.branch}` : '';
+      const label = stage && stage.branches > 1 && p.branch !== undefined ? ` #${p.branch}` : '';
       this.stream.write(`    ${p.stage}${label}  ${progressText(p, etas.get(key))}\n`);
     }
   }

@@ -77,7 +77,8 @@ function printView(view: RunView, json: boolean, closing?: { summary: RunSummary
     formatTable(
       view.stages.map((s) => ({
         stage: s.name,
-        status: s.status,
+        // A large fan-out running: its finished branches so far.
+        status: s.status === 'running' && s.completedBranches !== undefined ? `running ${s.completedBranches}/${s.branches}` : s.status,
         cached: s.branches > 1 ? `${s.cachedBranches}/${s.branches}` : s.cached ? 'yes' : 'no',
         time: formatDuration(s.durationMs),
         error: s.error ?? '',

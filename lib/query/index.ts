@@ -10,7 +10,8 @@ import type { RunStore } from '../store/run-store.ts';
  *   runs(run_id, workflow_id, pipeline, status, created_at, finished_at, executions, seed, config_hash, code_version, config, error)
  *   stages(run_id, stage, activity, status, cached, branches, cached_branches, started_at, finished_at, duration_ms, error)
  *   artifacts(run_id, stage, branch, name, uri, path, sha256, rows, bytes, verified)
- *     — verified: the file exists and matches its recorded sha256; only verified files are read below
+ *     — verified: the file exists and matches its recorded sha256; only verified files are read below;
+ *       a large fan-out appears as its `branch_index` (branch NULL; lib/engine/branch-index.ts)
  *   metrics(run_id, pipeline, created_at, stage, branch, parameter, metric, value)
  *     — every numeric value of a stage summary (parameter NULL; e.g. logZ, minBhattacharyya) and
  *       every row of `comparison` artifacts (parameter, metric such as 'bhattacharyya', value)
@@ -75,6 +76,9 @@ function manifestRows(store: RunStore, manifests: RunManifest[]) {
         cached_branches: s.cachedBranches, started_at: s.startedAt ?? null, finished_at: s.finishedAt ?? null,
         duration_ms: s.durationMs ?? null, error: s.error ?? null,
       });
+      // A large fan-out's branches are rows of its branch index, listed as one artifact.
+      const index = s.outputs?.index;
+      if (index) rows.artifacts.push({ run_id: m.runId, stage: s.name, branch: null, name: 'branch_index', uri: index.uri, path: artifactPath(store, index.uri), sha256: index.sha256, rows: index.rows, bytes: index.bytes, verified: null });
       (s.outputs?.branches ?? []).forEach((outputs, branch) => {
         for (const [name, ref] of Object.entries(outputs)) {
           rows.artifacts.push({

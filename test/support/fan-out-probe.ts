@@ -1,7 +1,7 @@
 /**
  * A pipeline for measuring and testing fan-outs (test/scale, bench/scale.ts): `draws` fans a
  * trivial simulator out over `branches` branches (each writes one row: its index and a seeded
- * uniform draw, after `spinMs` of CPU work); with `chained`, `doubled` reads branch i of `draws`
+ * uniform draw, after `spinMs` of CPU time); with `chained`, `doubled` reads branch i of `draws`
  * alone (aligned) and `total` reads every branch of `doubled` (fan-in).
  * While the file `failFlag` exists, branches from `failFrom` on fail (a user error): how a test
  * makes a run fail part-way and then resumes it.
@@ -28,9 +28,14 @@ const schema = z
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
+/** Burn `ms` of this process's CPU time (not wall time: several workers sharing a core each still do the full work). */
 function spin(ms: number): void {
-  const until = performance.now() + ms;
-  while (performance.now() < until);
+  const start = process.cpuUsage();
+  const used = () => {
+    const { user, system } = process.cpuUsage(start);
+    return (user + system) / 1000;
+  };
+  while (used() < ms);
 }
 
 export const fanOutProbe: PipelineDefinition<typeof schema> = {

@@ -84,3 +84,14 @@ test('progress without a terminal: changed stage lines, a throttled line per run
     '  ✓ second  9.0 s\n',
   ]);
 });
+
+test('a large fan-out prints its finished branches while it runs, then its duration; the indexing step has no branch label', () => {
+  const out: string[] = [];
+  const printer = new ProgressPrinter({ isTTY: false, write: (s: string) => out.push(s) as unknown as boolean }, () => 0);
+  const stage = (status: 'running' | 'completed', completedBranches: number): RunView => ({
+    runId: 'r1', status: 'running', stages: [{ name: 'draws', status, cached: false, branches: 100_000, cachedBranches: 0, completedBranches, durationMs: status === 'completed' ? 600_000 : undefined }],
+  });
+  printer.update(stage('running', 37_000), [{ stage: 'draws', activity: 'indexBranches', attempt: 1, details: { stage: 'draws', progress: { fraction: 0.5, message: 'indexing branches' } } }]);
+  printer.update(stage('completed', 100_000), []);
+  assert.deepEqual(out, ['  ▸ draws ×100000  running 37000/100000\n', '    draws  50% indexing branches\n', '  ✓ draws ×100000  10.0 min\n']);
+});
