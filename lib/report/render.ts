@@ -9,6 +9,7 @@ import { calibrationSpec } from './figures/calibration.ts';
 import { comparisonSpec } from './figures/comparison.ts';
 import { cornerSpec } from './figures/corner.ts';
 import { evidenceSpec } from './figures/evidence.ts';
+import { evidenceReading } from '../stats/evidence-scale.ts';
 import { marginalsSpec } from './figures/marginals.ts';
 import { column, posteriorPlotContext } from './figures/posterior-data.ts';
 import { stageGraphSpec, stageTimelineSpec } from './figures/stages.ts';
@@ -169,10 +170,12 @@ async function evidenceSection(evidences: readonly ReportEvidence[], plot: Plot)
     k === 0 ? null : e.logZ - first.logZ,
     // Independent errors add in quadrature.
     k === 0 ? null : Math.hypot(e.logZerr, first.logZerr),
+    k === 0 ? '' : evidenceReading(e.logZ - first.logZ, Math.hypot(e.logZerr, first.logZerr), e.label, first.label),
   ]);
   return [
     await plot('evidence', 'Evidence', evidenceSpec(evidences), 'Natural-log Bayesian evidence ln Z with ±1σ (thick) and ±2σ (thin) error bars.'),
-    table(['method', 'ln Z', '± σ', `Δ ln Z vs ${first.label}`, '± σ(Δ)'], rows),
+    table(['method', 'ln Z', '± σ', `Δ ln Z vs ${first.label}`, '± σ(Δ)', 'reading (Trotta 2008 scale)'], rows),
+    `<p class="note">Between models, |Δ ln Z| below 1 is inconclusive, 1–2.5 weak, 2.5–5 moderate and above 5 strong evidence (Trotta 2008). Between two methods for one model, Δ ln Z should be within about 2σ(Δ) of zero.</p>`,
   ].join('\n');
 }
 

@@ -57,6 +57,8 @@ test('comparison report: every section, flagged disagreement, evidence differenc
   assert.match(html, /<div class="bad"><span>min BC \(log_kappa_IR\)<\/span>/);
   // Δ ln Z = −512.94 − (−512.31), error √(0.21² + 0.19²) = 0.2832.
   assert.ok(html.includes('<td class="num">−0.63</td>') && html.includes('<td class="num">0.2832</td>'));
+  // Read on Trotta's scale, and in units of its error.
+  assert.ok(html.includes('<td>inconclusive (2.2σ)</td>'));
   // The failed stage's message, the miscalibrated parameter's p-value and the best validation epoch.
   assert.ok(html.includes('<ul class="errors"><li><b>forecast</b> (3 attempts): NaN likelihood at the start'));
   assert.match(html, /<td>R_p<\/td><td class="num">400<\/td><td class="num">99<\/td><td class="num">[\d.]+<\/td><td class="num bad">/);
