@@ -50,12 +50,28 @@ export function renderProgress(view: RunView, live: LiveProgress[], etaOf: (p: L
   const lines = [`run ${view.runId}  ${view.status}`];
   for (const s of view.stages) {
     lines.push(stageLine(s));
-    for (const p of live.filter((l) => l.stage === s.name).sort((a, b) => (a.branch ?? 0) - (b.branch ?? 0))) {
-      const label = s.branches > 1 && p.branch !== undefined ? `#${p.branch}` : '';
-      lines.push(`      ${label} ${bar(p.details?.progress?.fraction ?? 0)} ${progressText(p, etaOf(p))}`);
-    }
+    lines.push(...branchBars(s, live, etaOf));
   }
   return lines;
+}
+
+/** A bar per running branch of one stage, from its heartbeats: fraction, message, attempt, ETA. */
+function branchBars(s: RunView['stages'][number], live: LiveProgress[], etaOf: (p: LiveProgress) => number | undefined): string[] {
+  return live
+    .filter((l) => l.stage === s.name)
+    .sort((a, b) => (a.branch ?? 0) - (b.branch ?? 0))
+    .map((p) => {
+      const label = s.branches > 1 && p.branch !== undefined ? `#${p.branch}` : '';
+      return `      ${label} ${bar(p.details?.progress?.fraction ?? 0)} ${progressText(p, etaOf(p))}`;
+    });
+}
+
+/** `sciflow status`: the running stages' branch bars, each under its stage's name (no ETA: one look, no rate). */
+export function liveLines(view: RunView, live: LiveProgress[]): string[] {
+  return view.stages.flatMap((s) => {
+    const bars = branchBars(s, live, () => undefined);
+    return bars.length ? [`  ${s.name}`, ...bars] : [];
+  });
 }
 
 function stageLine(s: RunView['stages'][number]): string {

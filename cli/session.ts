@@ -4,7 +4,7 @@ import type { Client } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import { RunStore } from '../lib/store/run-store.ts';
 import { connectClient, resolveTarget, type TemporalTarget } from '../temporal/connection.ts';
-import { describeRun, waitForRun, type RunView } from '../temporal/runs.ts';
+import { describeRun, observeRun, waitForRun, type LiveProgress, type RunView } from '../temporal/runs.ts';
 import { UserError } from '../lib/engine/errors.ts';
 import { createWorker } from '../temporal/worker.ts';
 import { describeAddress, devServerStatus, superviseDevServer } from '../temporal/dev-server.ts';
@@ -53,22 +53,25 @@ export async function connectIfReachable(): Promise<{ client?: Client; target?: 
   }
 }
 
-/** The run as Temporal and the manifest see it; the manifest alone (with the reason) when Temporal cannot answer. */
+/**
+ * The run as Temporal and the manifest see it, with its running activities' heartbeats; the
+ * manifest alone (with the reason) when Temporal cannot answer.
+ */
 export async function describeRunOrManifest(
   client: Client | undefined,
   store: RunStore,
   runId: string,
   unreachable?: string,
-): Promise<{ view: RunView; serverError?: string }> {
+): Promise<{ view: RunView; live: LiveProgress[]; serverError?: string }> {
   if (client) {
     try {
-      return { view: await describeRun(client, store, runId) };
+      return await observeRun(client, store, runId);
     } catch (err) {
       if (err instanceof UserError) throw err;
       unreachable = firstLine(err);
     }
   }
-  return { view: await describeRun(undefined, store, runId), serverError: unreachable };
+  return { view: await describeRun(undefined, store, runId), live: [], serverError: unreachable };
 }
 
 const firstLine = (err: unknown) => (err instanceof Error ? err.message : String(err)).split('\n')[0]!;

@@ -13,6 +13,7 @@ import { getPipeline, listPipelines } from '../../pipelines/index.ts';
 import { cancelRun, submitRun, temporalStatus, workersPolling, type RunView } from '../../temporal/runs.ts';
 import { globalOptions } from '../main.ts';
 import { formatDuration, formatTable, printJson } from '../output.ts';
+import { liveLines } from '../progress.ts';
 import { renderSummary, runSummary, type RunSummary } from '../summary.ts';
 import { devServerStatus } from '../../temporal/dev-server.ts';
 import { connectIfReachable, describeRunOrManifest, followRun, hostWorkerIfEmbedded, parseWorkers, withSession, type Session } from '../session.ts';
@@ -165,9 +166,10 @@ export function registerRunCommands(program: Command): void {
       // Looking never starts a server: with Temporal down or unreachable the manifest answers, and says so.
       const { client, unreachable } = await connectIfReachable();
       try {
-        const { view, serverError } = await describeRunOrManifest(client, store, id, unreachable);
-        if (g.json) return printJson(serverError ? { ...view, server: 'unreachable', serverError } : view);
+        const { view, live, serverError } = await describeRunOrManifest(client, store, id, unreachable);
+        if (g.json) return printJson(serverError ? { ...view, server: 'unreachable', serverError } : { ...view, live });
         printView(view, false);
+        for (const line of liveLines(view, live)) process.stdout.write(line + '\n');
         if (serverError) process.stdout.write(`  Temporal unreachable (${serverError}): status from the run store's manifest\n`);
         else if (view.status === 'running' && client && (await workersPolling(client)) === 0) {
           process.stdout.write('  no worker has polled for 90 s: the run is alive in Temporal and waiting; start one with `sciflow worker` and it continues\n');

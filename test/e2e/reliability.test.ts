@@ -125,6 +125,8 @@ test('server stop/start and kill -9 of the dev server mid-run: the same worker c
   assert.equal(submitted.code, 0, submitted.stderr);
   const original = (await devServerStatus())!;
   await until(() => stageRunning('restarts', 'chains'), 120_000, 'the chains stage to start');
+  // `status` shows the running chains' heartbeats: a bar per branch with its percentage.
+  await until(async () => /^  chains\n\s+#\d \[[#.]+\] \d+%/m.test((await sciflow(['status', 'restarts'], env.env)).stdout), 60_000, "status to show the chains' progress bars");
 
   assert.equal((await sciflow(['server', 'stop'], env.env)).code, 0);
   const looked = await sciflow(['status', 'restarts', '--json'], env.env);

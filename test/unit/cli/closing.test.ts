@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EtaClock, ProgressPrinter } from '../../../cli/progress.ts';
+import { EtaClock, ProgressPrinter, liveLines } from '../../../cli/progress.ts';
 import { renderSummary, runSummary } from '../../../cli/summary.ts';
 import { posteriorSamplesTable } from '../../../activities/nested-sampling.ts';
 import type { RunManifest, StageRecord } from '../../../lib/engine/types.ts';
@@ -94,4 +94,15 @@ test('a large fan-out prints its finished branches while it runs, then its durat
   printer.update(stage('running', 37_000), [{ stage: 'draws', activity: 'indexBranches', attempt: 1, details: { stage: 'draws', progress: { fraction: 0.5, message: 'indexing branches' } } }]);
   printer.update(stage('completed', 100_000), []);
   assert.deepEqual(out, ['  ▸ draws ×100000  running 37000/100000\n', '    draws  50% indexing branches\n', '  ✓ draws ×100000  10.0 min\n']);
+});
+
+test('`status` lists each running branch under its stage: bar, percentage, message and attempt', () => {
+  const view: RunView = {
+    runId: 'r1', status: 'running', stages: [
+      { name: 'data', status: 'completed', cached: false, branches: 1, cachedBranches: 0 },
+      { name: 'chains', status: 'running', cached: false, branches: 2, cachedBranches: 0 },
+    ],
+  };
+  const live: LiveProgress[] = [1, 0].map((branch) => ({ stage: 'chains', branch, activity: 'mcmc', attempt: branch + 1, details: { progress: { fraction: 0.5, message: `step ${branch}` } } }));
+  assert.deepEqual(liveLines(view, live), ['  chains', '      #0 [############............] 50% step 0', '      #1 [############............] 50% step 1 (attempt 2)']);
 });
