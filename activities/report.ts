@@ -9,6 +9,6 @@ export function writeReport(input: { storeRoot: string; runId: string }): Promis
     const store = RunStore.forWorker(input.storeRoot);
     const manifest = await store.readManifest(input.runId);
     if (!manifest) throw new Error(`run ${input.runId}: no manifest`);
-    return (await writeRunReport(store, manifest, getPipeline(manifest.pipeline).reportFigures)).path;
+    return (await writeRunReport(store, manifest, getPipeline(manifest.pipeline))).path;
   });
 }

@@ -320,7 +320,7 @@ export function registerRunCommands(program: Command): void {
       const store = new RunStore(g.store);
       const manifest = await store.readManifest(runId);
       if (!manifest) throw new UserError(`run ${runId} not found in ${store.root}`);
-      const { path, figures } = await writeRunReport(store, manifest, getPipeline(manifest.pipeline).reportFigures);
+      const { path, figures } = await writeRunReport(store, manifest, getPipeline(manifest.pipeline));
       const pngs = flags.png ? await writePngs(figures, `${store.runDir(runId)}/figures`) : [];
       if (g.json) printJson({ runId, report: path, figures: figures.map((f) => f.name), pngs });
       else process.stdout.write(`${path}\n${pngs.map((p) => `${p}\n`).join('')}`);

@@ -61,6 +61,8 @@ export interface PipelineDefinition<Schema extends z.ZodType = z.ZodType> {
   simulationProblems?: Record<string, (params: { [key: string]: Json }, load: (stage: string, name: string) => Promise<Table>) => Promise<SimulationProblem>>;
   /** Stages whose results lead the closing summary (evidence, posterior medians); default: every stage with an evidence. */
   headline?: string[];
+  /** The stage whose ln Z the report's evidence table measures the others against (default: the first with one). */
+  evidenceReference?: string;
   /** The pipeline's own report figures, drawn from a completed run's artifacts (vega-lite specs). */
   reportFigures?: PipelineFigureHook;
   /** Steps no generic activity covers (time-series features, forecasters), run by the `forecast` activity. */

@@ -25,9 +25,10 @@ export type PipelineFigureHook = (run: RunArtifacts) => Promise<PipelineFigure[]
 export async function writeRunReport(
   store: RunStore,
   manifest: RunManifest,
-  pipelineFigures?: PipelineFigureHook,
+  pipeline: { reportFigures?: PipelineFigureHook; evidenceReference?: string } = {},
 ): Promise<{ path: string; figures: { name: string; svg: string }[] }> {
-  const input = await reportInputFromManifest(store, manifest);
+  const pipelineFigures = pipeline.reportFigures;
+  const input = await reportInputFromManifest(store, manifest, pipeline.evidenceReference);
   if (pipelineFigures && manifest.status === 'completed') {
     const figures = await pipelineFigures({ manifest, load: (stage, output, branch = 0) => loadOutput(store, manifest, stage, output, branch) });
     if (figures.length) input.pipelineFigures = figures;
@@ -50,7 +51,7 @@ function loadOutput(store: RunStore, manifest: RunManifest, stage: string, outpu
  * optional `weight` column); `losses` (member, epoch, loss, valLoss) are training curves; `comparison` is a (parameter, metric, value) table; `posterior` is a summary table (its `truth` column
  * gives the injected values); `evidence` has `logZ` and `logZerr`.
  */
-export async function reportInputFromManifest(store: RunStore, manifest: RunManifest): Promise<ReportInput> {
+export async function reportInputFromManifest(store: RunStore, manifest: RunManifest, evidenceReference?: string): Promise<ReportInput> {
   const posteriors: ReportPosterior[] = [];
   const tables: ReportTable[] = [];
   const truths: Record<string, number> = {};
@@ -90,6 +91,9 @@ export async function reportInputFromManifest(store: RunStore, manifest: RunMani
     }
   }
   for (const p of posteriors) if (Object.keys(truths).length) p.truths = truths;
+  // The evidence table measures every ln Z against its first row: the pipeline's reference when it names one.
+  const reference = evidences.findIndex((e) => e.label === evidenceReference);
+  if (reference > 0) evidences.unshift(...evidences.splice(reference, 1));
   const status = manifest.status === 'terminated' || manifest.status === 'timed_out' ? 'failed' : manifest.status;
   return {
     run: { runId: manifest.runId, pipeline: manifest.pipeline, status, createdAt: manifest.createdAt, ...(manifest.finishedAt && { finishedAt: manifest.finishedAt }) },

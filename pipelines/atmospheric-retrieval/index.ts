@@ -316,6 +316,8 @@ export const atmosphericRetrieval: PipelineDefinition<typeof schema> = {
   checkData: (c) => checkSpectrum(c.dataDir ?? DATA_DIR),
   stages,
   headline: ['retrieve-guided'],
+  // The merged full-model runs: what the guided and preview evidences are judged against.
+  evidenceReference: 'merge-full',
   simulators: {
     /** θ from the (folded) prior and the band-integrated depths of the full model, one row each. */
     'training-set': (p, rng) => fullModelDepths(p, Array.from({ length: Number(p.size) }, () => samplePrior(rng))),
