@@ -74,12 +74,18 @@ export function liveLines(view: RunView, live: LiveProgress[]): string[] {
   });
 }
 
+/**
+ * A stage's status word, with a running large fan-out's finished branches (`running 37000/100000`):
+ * it reports finished batches, since its branches' heartbeats live in child workflows.
+ */
+export function stageStatusText(s: RunView['stages'][number]): string {
+  return s.status === 'running' && s.completedBranches !== undefined ? `running ${s.completedBranches}/${s.branches}` : s.status;
+}
+
 function stageLine(s: RunView['stages'][number]): string {
-  const tag = s.status === 'completed' ? (s.cached ? 'cached' : formatDuration(s.durationMs)) : s.status;
-  // A large fan-out reports finished batches (its branches' heartbeats live in child workflows).
-  const done = s.status === 'running' && s.completedBranches !== undefined ? ` ${s.completedBranches}/${s.branches}` : '';
+  const tag = s.status === 'completed' ? (s.cached ? 'cached' : formatDuration(s.durationMs)) : stageStatusText(s);
   const fan = s.branches > 1 ? ` ×${s.branches}` : '';
-  return `  ${ICON[s.status] ?? '?'} ${s.name}${fan}  ${tag}${done}${s.error ? `  ${s.error}` : ''}`;
+  return `  ${ICON[s.status] ?? '?'} ${s.name}${fan}  ${tag}${s.error ? `  ${s.error}` : ''}`;
 }
 
 /**

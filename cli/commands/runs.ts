@@ -13,7 +13,7 @@ import { getPipeline, listPipelines } from '../../pipelines/index.ts';
 import { cancelRun, submitRun, temporalStatus, workersPolling, type RunView } from '../../temporal/runs.ts';
 import { globalOptions } from '../main.ts';
 import { formatDuration, formatTable, printJson } from '../output.ts';
-import { liveLines } from '../progress.ts';
+import { liveLines, stageStatusText } from '../progress.ts';
 import { renderSummary, runSummary, type RunSummary } from '../summary.ts';
 import { devServerStatus } from '../../temporal/dev-server.ts';
 import { connectIfReachable, describeRunOrManifest, followRun, hostWorkerIfEmbedded, parseWorkers, withSession, type Session } from '../session.ts';
@@ -78,8 +78,7 @@ function printView(view: RunView, json: boolean, closing?: { summary: RunSummary
     formatTable(
       view.stages.map((s) => ({
         stage: s.name,
-        // A large fan-out running: its finished branches so far.
-        status: s.status === 'running' && s.completedBranches !== undefined ? `running ${s.completedBranches}/${s.branches}` : s.status,
+        status: stageStatusText(s),
         cached: s.branches > 1 ? `${s.cachedBranches}/${s.branches}` : s.cached ? 'yes' : 'no',
         time: formatDuration(s.durationMs),
         error: s.error ?? '',
