@@ -1,4 +1,6 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import type { Client } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
@@ -7,7 +9,7 @@ import { connectClient, resolveTarget, type TemporalTarget } from '../temporal/c
 import { describeRun, observeRun, waitForRun, type LiveProgress, type RunView } from '../temporal/runs.ts';
 import { UserError } from '../lib/engine/errors.ts';
 import { createWorker } from '../temporal/worker.ts';
-import { describeAddress, devServerStatus, superviseDevServer } from '../temporal/dev-server.ts';
+import { describeAddress, devServerStatus, stateDir, superviseDevServer } from '../temporal/dev-server.ts';
 import { ProgressPrinter } from './progress.ts';
 
 /** A connected CLI session: where Temporal is, a client, and the run store. */
@@ -82,24 +84,23 @@ export function superviseEmbeddedServer(): () => void {
 }
 
 /**
- * On the embedded default one command does everything: host a worker in this process for the
- * run's duration, and `workers − 1` helper worker processes beside it. Activities share their
- * process's one thread, so CPU-bound stages run side by side only in separate processes; with
- * helpers each process takes one activity at a time, so two heavy stages never share a core's
- * thread while another process idles. Helpers exit by themselves when the run closes (and outlive
- * a Ctrl-C detach, taking part of the run on as the background worker does). Against a cluster,
- * the cluster's workers do the work.
+ * On the embedded default one command does everything: for the run's duration this process hosts
+ * a workflows-only worker, and `workers` helper processes run the activities. A CPU-bound activity
+ * holds its process's one thread, so activities never share this process with workflow tasks
+ * (which would then wait behind them: Temporal's "workflow task duration exceeded") nor, with
+ * several helpers, a process with each other: each helper takes one activity at a time (a single
+ * helper takes two, interleaved). Helpers exit by themselves when the run closes (and outlive a
+ * Ctrl-C detach, taking part of the run on). Against a cluster, the cluster's workers do the work.
  */
 export async function hostWorkerIfEmbedded(session: Session, runId: string, workers = 1): Promise<{ stop(): Promise<void> } | undefined> {
   if (!session.target.embedded) return undefined;
-  const concurrency = workers > 1 ? 1 : undefined;
-  const worker: Worker = await createWorker(session.target, { concurrency });
+  const worker: Worker = await createWorker(session.target, { only: 'workflows' });
   const running = worker.run();
   const stopSupervising = superviseEmbeddedServer();
-  const helpers = Array.from({ length: workers - 1 }, () =>
-    spawn(process.execPath, [process.argv[1]!, '--store', session.store.root, 'worker', '--run', runId, '--concurrency', '1'], { detached: true, stdio: 'ignore' }),
+  const concurrency = workers > 1 ? '1' : '2';
+  const helpers = Array.from({ length: workers }, (_, i) =>
+    spawnWorker(session, runId, ['--only', 'activities', '--concurrency', concurrency], `activities-${i + 1}`),
   );
-  helpers.forEach((h) => h.unref());
   return {
     async stop() {
       stopSupervising();
@@ -108,6 +109,23 @@ export async function hostWorkerIfEmbedded(session: Session, runId: string, work
       await running;
     },
   };
+}
+
+/**
+ * A detached `sciflow worker --run <runId>` that exits when the run closes; its output goes to a
+ * log file in the state folder (it may outlive this process and its terminal).
+ */
+function spawnWorker(session: Session, runId: string, args: string[], name: string): ChildProcess {
+  const logs = join(stateDir(), 'logs');
+  mkdirSync(logs, { recursive: true });
+  const log = openSync(join(logs, `${runId}-${name}.log`), 'a');
+  const child = spawn(process.execPath, [process.argv[1]!, '--store', session.store.root, 'worker', '--run', runId, ...args], {
+    detached: true,
+    stdio: ['ignore', log, log],
+  });
+  closeSync(log);
+  child.unref();
+  return child;
 }
 
 /** `--workers`: how many worker processes `run` hosts on the embedded server (default: cores, at most 4). */
@@ -125,13 +143,8 @@ export function parseWorkers(value: string | undefined): number {
 export async function followRun(session: Session, runId: string, quiet: boolean, hostsWorker: boolean): Promise<RunView> {
   const printer = quiet ? undefined : new ProgressPrinter();
   const onInterrupt = () => {
-    if (hostsWorker) {
-      const child = spawn(process.execPath, [process.argv[1]!, '--store', session.store.root, 'worker', '--run', runId], {
-        detached: true,
-        stdio: 'ignore',
-      });
-      child.unref();
-    }
+    // The activity helpers go on by themselves; a background worker takes this process's workflows.
+    if (hostsWorker) spawnWorker(session, runId, ['--only', 'workflows'], 'workflows');
     process.stderr.write(`\ndetached from ${runId}; it goes on${hostsWorker ? ' in a background worker' : ''}. Follow it again with: sciflow watch ${runId}\n`);
     process.exit(0);
   };

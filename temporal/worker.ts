@@ -20,12 +20,17 @@ export function installRuntime(): void {
   if (runtimeInstalled) return;
   const level = (process.env.SCIFLOW_LOG_LEVEL as 'WARN') ?? 'WARN';
   Runtime.install({
-    logger: new DefaultLogger(level, ({ level, message, meta }) => process.stderr.write(`sciflow: temporal ${level.toLowerCase()}: ${stripAnsi(message)}${fields(meta)}\n`)),
+    logger: new DefaultLogger(level, ({ level, message, meta }) => {
+      if (EXPECTED_NOTICES.test(message)) return;
+      process.stderr.write(`sciflow: temporal ${level.toLowerCase()}: ${stripAnsi(message)}${fields(meta)}\n`);
+    }),
     telemetryOptions: { logging: { filter: { core: level, other: 'ERROR' }, forward: {} } },
   });
   runtimeInstalled = true;
 }
 
+/** The SDK warns that a worker polls only one kind of task; `only` asks for exactly that. */
+const EXPECTED_NOTICES = /^No (activities|workflows) registered, not polling for/;
 const stripAnsi = (text: string) => text.replace(/\x1b\[[0-9;]*m/g, '');
 /** `key=value` for the log entry's plain fields (workflow id, history size, …). */
 const fields = (meta: Record<string, unknown> | undefined) =>
@@ -53,11 +58,19 @@ async function workflowBundle(): Promise<{ code: string }> {
 export interface WorkerOptions {
   queue?: string;
   concurrency?: number;
+  /**
+   * Poll only workflow tasks or only activity tasks. A CPU-bound activity holds its process's one
+   * thread, so workflow tasks in the same process wait behind it (Temporal's "workflow task
+   * duration exceeded"); the embedded `run` therefore keeps workflows in its own process and
+   * activities in helper processes.
+   */
+  only?: 'workflows' | 'activities';
 }
 
 /**
- * A sciflow worker: on the `cpu` queue it runs workflows and every activity; on other queues
- * (e.g. `gpu`) activities only, so training can be routed to machines with accelerators.
+ * A sciflow worker: on the `cpu` queue it runs workflows and every activity (unless `only` says
+ * otherwise); on other queues (e.g. `gpu`) activities only, so training can be routed to machines
+ * with accelerators.
  */
 export async function createWorker(target: TemporalTarget, options: WorkerOptions = {}): Promise<Worker> {
   installRuntime();
@@ -67,8 +80,8 @@ export async function createWorker(target: TemporalTarget, options: WorkerOption
     connection,
     namespace: target.namespace,
     taskQueue: taskQueueName(queue),
-    activities,
-    ...(queue === 'cpu' && { workflowBundle: await workflowBundle() }),
+    ...(options.only !== 'workflows' && { activities }),
+    ...(queue === 'cpu' && options.only !== 'activities' && { workflowBundle: await workflowBundle() }),
     maxConcurrentActivityTaskExecutions: options.concurrency ?? 2,
     shutdownGraceTime: '5s',
   });

@@ -58,11 +58,16 @@ export function registerServerCommands(program: Command): void {
     .option('--queue <name>', 'task queue: cpu or gpu', 'cpu')
     .option('--concurrency <n>', 'activities run at once', (v) => Number.parseInt(v, 10), 2)
     .option('--run <runId>', 'exit when this run has closed (used when `run` is detached)')
-    .action(async (flags: { queue: string; concurrency: number; run?: string }, cmd: Command) => {
+    .option('--only <tasks>', 'poll only workflows or only activities (default: both on the cpu queue)')
+    .action(async (flags: { queue: string; concurrency: number; run?: string; only?: string }, cmd: Command) => {
       if (!Number.isInteger(flags.concurrency) || flags.concurrency < 1) throw new UserError('--concurrency must be a positive integer');
+      if (flags.only !== undefined && flags.only !== 'workflows' && flags.only !== 'activities') {
+        throw new UserError(`--only ${flags.only}: expected workflows or activities`);
+      }
       const target = await resolveTarget();
-      const worker = await createWorker(target, { queue: flags.queue, concurrency: flags.concurrency });
-      process.stderr.write(`worker on ${target.address} queue ${flags.queue} (concurrency ${flags.concurrency})\n`);
+      const worker = await createWorker(target, { queue: flags.queue, concurrency: flags.concurrency, only: flags.only });
+      const tasks = flags.only ?? (flags.queue === 'cpu' ? 'workflows and activities' : 'activities');
+      process.stderr.write(`worker on ${target.address} queue ${flags.queue}: ${tasks} (concurrency ${flags.concurrency})\n`);
       const stopSupervising = target.embedded ? superviseEmbeddedServer() : () => undefined;
       if (flags.run) {
         const client = await connectClient(target);

@@ -118,13 +118,17 @@ async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T) => Prom
   return results;
 }
 
-test('`sciflow run --workers 2` hosts a second worker process: the two chains run in two processes, and the helper is gone after the run', async () => {
+test('`sciflow run --workers 2` hosts two activity worker processes: the two chains run in two processes, workflow tasks in a third, and the helpers are gone after the run', async () => {
   const args = ['--set', 'observations=60', '--set', 'chains=2', '--set', 'concurrency=2', '--set', 'steps=3000', '--set', 'burnIn=500', '--set', 'substeps=3000', '--set', 'nlive=100'];
   const result = await sciflow(['run', 'demo', ...args, '--workers', '2', '--run-id', 'two-workers', '--json'], env.env);
   assert.equal(result.code, 0, result.stderr);
   const history = await env.client.workflow.getHandle('two-workers').fetchHistory();
   const identities = new Set((history.events ?? []).flatMap((e) => (e.activityTaskStartedEventAttributes?.identity ? [e.activityTaskStartedEventAttributes.identity] : [])));
   assert.equal(identities.size, 2, `activities ran in ${[...identities].join(', ')}`);
+  // Workflow tasks never wait behind a CPU-bound activity: `run` polls them in its own process alone.
+  const workflowWorkers = new Set((history.events ?? []).flatMap((e) => (e.workflowTaskCompletedEventAttributes?.identity ? [e.workflowTaskCompletedEventAttributes.identity] : [])));
+  assert.equal(workflowWorkers.size, 1, `workflow tasks ran in ${[...workflowWorkers].join(', ')}`);
+  assert.ok(!identities.has([...workflowWorkers][0]!), 'no activity ran in the workflow worker');
   // Both processes are gone once `run` has returned: the helper left with the run.
   const pids = [...identities].map((id) => Number(id.split('@')[0]));
   await until(async () => !pids.some(alive), 15_000, 'the helper worker to exit after the run');
