@@ -3,6 +3,7 @@ import type { Json } from '../lib/engine/types.ts';
 import { selectBackend } from '../lib/nn/backend.ts';
 import { pcaCompression } from '../lib/nn/compression.ts';
 import { LearnedLikelihood, type LearnedLikelihoodCheckpoint, type LearnedLikelihoodOptions } from '../lib/nn/learned-likelihood.ts';
+import { flowToTable } from '../lib/nn/network-table.ts';
 import { runSnl, type SnlCheckpoint } from '../lib/nn/snl.ts';
 import type { NestedCheckpoint } from '../lib/sampling/nested/index.ts';
 import { int32Column, tableFromColumns } from '../lib/store/parquet.ts';
@@ -68,7 +69,9 @@ async function nestedWithLearnedLikelihood(ctx: StageContext<LearnedParams>): Pr
 /**
  * Sequential neural likelihood (lib/nn/snl): a conditional masked autoregressive flow q(x | θ)
  * trained on simulations — round 1 from the prior, later rounds from the current posterior — with
- * optional PCA compression of the data. Checkpointed after every round.
+ * optional PCA compression of the data. Checkpointed after every round. Writes the last round's
+ * `flow` as a network table (lib/nn/network-table.ts); with `pcaComponents` its x are the PCA
+ * coefficients, whose basis is not stored.
  */
 async function sequentialNeuralLikelihood(ctx: StageContext<SnlParams>): Promise<{ [key: string]: Json }> {
   const problem = await loadSimulationProblem(ctx);
@@ -104,6 +107,7 @@ async function sequentialNeuralLikelihood(ctx: StageContext<SnlParams>): Promise
       posterior_std: result.rounds.map((r) => r.posteriorStd),
     }),
   );
+  await ctx.write('flow', flowToTable(result.flow.serialize()));
   result.flow.dispose();
   return { simulator_calls: result.simulatorCalls, rounds: result.rounds.length };
 }

@@ -23,7 +23,6 @@ export interface StageContext<Params = { [key: string]: Json }> {
   input(stage: string, name: string, branch?: number): Promise<Table>;
   inputBranches(stage: string, name: string): Promise<Table[]>;
   write(name: string, table: Table): Promise<ArtifactRef>;
-  writeJson(name: string, value: unknown): Promise<ArtifactRef>;
   checkpointer<State>(everyMs?: number): Checkpointer<State>;
   progress(progress: Progress): void;
   /** Aborted when the run is cancelled (delivered with a heartbeat): long loops may stop mid-step. */
@@ -86,7 +85,6 @@ async function runStage<Params>(impl: StageImplementation<Params>, store: RunSto
       if (equal) outputs.posterior_equal = await store.put(invocation.runId, [...artifactPath, 'posterior_equal'], equal);
       return outputs[name];
     },
-    writeJson: async (name, value) => (outputs[name] = await store.putJson(invocation.runId, [...artifactPath, name], value)),
     checkpointer: <State>(everyMs = checkpointInterval(invocation)) =>
       (checkpointer = new Checkpointer<State>({ stage: invocation.stage, branch: invocation.branch, store, runId: invocation.runId, artifactPath, cacheKey, heartbeat }, everyMs) as Checkpointer<unknown>) as Checkpointer<State>,
     progress: (progress) => heartbeat.beat({ stage: invocation.stage, branch: invocation.branch, progress } satisfies HeartbeatDetails),

@@ -1,6 +1,7 @@
 import type { Table } from 'apache-arrow';
 import { UserError } from '../lib/engine/errors.ts';
 import { selectBackend } from '../lib/nn/backend.ts';
+import { surrogateToTable } from '../lib/nn/network-table.ts';
 import { fitSurrogate, type SurrogateCheckpoint, type SurrogateConfig } from '../lib/nn/surrogate.ts';
 import { int32Column, numberColumn, tableFromColumns } from '../lib/store/parquet.ts';
 import { stageActivity } from './stage-runtime.ts';
@@ -30,8 +31,9 @@ function outputRows(table: Table, outputs: string | string[]): number[][] {
 /**
  * Train a surrogate (lib/nn: standardised MLP deep ensemble, optional PCA of the outputs, Adam with
  * a schedule, early stopping) on a training table. Heartbeats every epoch and checkpoints the
- * trainer, so a retried attempt continues the same epochs. Writes the trained `surrogate` (weights,
- * scalings, metadata — later runs and schedules load it), per-epoch `losses` and held-out
+ * trainer, so a retried attempt continues the same epochs. Writes the trained `surrogate` (a network
+ * table, lib/nn/network-table.ts: weights, scalings, metadata — later runs and schedules load it,
+ * and so can any Parquet reader), per-epoch `losses` and held-out
  * per-output `output_errors`; the tfjs backend goes into the run manifest.
  */
 export const trainSurrogate = stageActivity<TrainSurrogateParams>(async (ctx) => {
@@ -55,7 +57,7 @@ export const trainSurrogate = stageActivity<TrainSurrogateParams>(async (ctx) =>
         checkpoint,
       ),
   });
-  await ctx.writeJson('surrogate', fit.surrogate.serialize());
+  await ctx.write('surrogate', surrogateToTable(fit.surrogate.serialize()));
   fit.surrogate.dispose();
   await ctx.write('losses', tableFromColumns({ ...fit.losses, member: int32Column('member', fit.losses.member), epoch: int32Column('epoch', fit.losses.epoch) }));
   await ctx.write('output_errors', tableFromColumns({ ...fit.heldOutErrors }));

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Creates bench/.venv (gitignored) with the peer nested samplers used by bench/nested-sampling.ts.
+# Creates bench/.venv (gitignored) with the peer nested samplers used by bench/nested-sampling.ts
+# and pyarrow for bench/examples/load_surrogate.py (a stored surrogate read without sciflow).
 # Python is for these side-by-side comparisons only; sciflow itself and its tests never need it.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -10,5 +11,6 @@ python3 -m venv "$venv"
   numpy==2.4.6 \
   scipy==1.17.1 \
   dynesty==3.1.0 \
-  ultranest==4.6.3
-"$venv/bin/python" -c 'import dynesty, ultranest, numpy; print("dynesty", dynesty.__version__, "ultranest", ultranest.__version__, "numpy", numpy.__version__)'
+  ultranest==4.6.3 \
+  pyarrow==26.0.1
+"$venv/bin/python" -c 'import dynesty, ultranest, numpy, pyarrow; print("dynesty", dynesty.__version__, "ultranest", ultranest.__version__, "numpy", numpy.__version__, "pyarrow", pyarrow.__version__)'

@@ -36,6 +36,19 @@ export type { PosteriorSampler, PosteriorSamplingRequest, BatchedLogDensity } fr
 export { linearScoreCompressor, pcaCompression } from './compression.ts';
 export type { DataCompressor, CompressionFactory, LinearScoreModel } from './compression.ts';
 
+export {
+  surrogateToTable,
+  surrogateFromTable,
+  heteroscedasticEnsembleToTable,
+  heteroscedasticEnsembleFromTable,
+  flowToTable,
+  flowFromTable,
+  networkAttributes,
+  NETWORK_TABLE_LAYOUT,
+  NETWORK_METADATA_KEY,
+} from './network-table.ts';
+export type { NetworkAttributes } from './network-table.ts';
+
 export { fitPca, pcaProject, pcaReconstruct } from './pca.ts';
 export type { PcaBasis } from './pca.ts';
 export { toMatrix, fromMatrix } from './matrix.ts';

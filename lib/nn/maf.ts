@@ -236,7 +236,8 @@ export class ConditionalMaf {
   }
 }
 
-function madeArchitectureOf(a: FlowArchitecture): MlpArchitecture {
+/** The MADE network of every block: [x, θ] → [μ, α]. */
+export function madeArchitectureOf(a: FlowArchitecture): MlpArchitecture {
   return {
     inputDim: a.dim + a.contextDim,
     hiddenUnits: a.hiddenUnits,

@@ -72,10 +72,13 @@ export function int32Column(name: string, values: ArrayLike<unknown>): Int32Arra
   });
 }
 
-/** Parquet bytes (ZSTD) from an Arrow table. */
+/**
+ * Parquet bytes (ZSTD) from an Arrow table. The schema's metadata also becomes the file's own
+ * key-value metadata, where readers that ignore the embedded Arrow schema look (DuckDB).
+ */
 export function tableToParquet(table: Table): Uint8Array {
   const wasmTable = parquet.Table.fromIPCStream(tableToIPC(table, 'stream'));
-  const props = new parquet.WriterPropertiesBuilder().setCompression(parquet.Compression.ZSTD).build();
+  const props = new parquet.WriterPropertiesBuilder().setCompression(parquet.Compression.ZSTD).setKeyValueMetadata(table.schema.metadata).build();
   return parquet.writeParquet(wasmTable, props);
 }
 

@@ -3,8 +3,10 @@
  * likelihood with the full forward model or a neural surrogate in place of radiative transfer
  * (Himes et al. 2022), and the guide of the surrogate-guided exact retrieval.
  */
+import type { Table } from 'apache-arrow';
 import { toMatrix } from '../../lib/nn/matrix.ts';
-import { Surrogate, type SerializedSurrogate } from '../../lib/nn/surrogate.ts';
+import { surrogateFromTable } from '../../lib/nn/network-table.ts';
+import { Surrogate } from '../../lib/nn/surrogate.ts';
 import { Rng } from '../../lib/random.ts';
 import { DEFAULT_RESOLUTION, PARAMETERS, PARAM_NAMES } from './constants.ts';
 import { DATA_DIR, loadEclipseSpectrum, type EclipseSpectrum } from './data.ts';
@@ -152,7 +154,7 @@ export function guideLikelihood(network: GuideFunction, coarse: (batch: number[]
   };
 }
 
-/** Parse the `surrogate` JSON artifact (a one-row `json` table, RunStore.putJson). */
-export function surrogateFromArtifact(json: string): Surrogate {
-  return Surrogate.restore(JSON.parse(json) as SerializedSurrogate);
+/** Restore the `surrogate` artifact (a network table, lib/nn/network-table.ts). */
+export function surrogateFromArtifact(table: Table): Surrogate {
+  return Surrogate.restore(surrogateFromTable(table));
 }

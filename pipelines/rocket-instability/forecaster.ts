@@ -3,8 +3,10 @@
  * features of one sensor set, trained on whole test runs and early-stopped and recalibrated on
  * other whole runs (rows of one run are strongly autocorrelated, so a random row split would leak).
  */
+import type { Table } from 'apache-arrow';
 import { fitHeteroscedasticEnsemble, HeteroscedasticEnsemble, type EnsembleLosses, type EnsembleTrainingHooks, type HeteroscedasticConfig, type SerializedHeteroscedasticEnsemble } from '../../lib/nn/heteroscedastic.ts';
 import type { Matrix } from '../../lib/nn/matrix.ts';
+import { heteroscedasticEnsembleFromTable, heteroscedasticEnsembleToTable, networkAttributes } from '../../lib/nn/network-table.ts';
 import { hashJson } from '../../lib/store/hash.ts';
 import { featureColumns, SENSOR_SETS, type FeatureColumn, type SensorSet } from './features.ts';
 
@@ -57,11 +59,23 @@ export function stackedTargets(runs: readonly RunFeatures[]): Float64Array {
   return Float64Array.from(runs.flatMap((r) => Array.from(r.features.target!)));
 }
 
-export interface TrainedForecaster {
+/** What a forecaster predicts with: the ensemble and the features it reads. */
+export interface ForecasterModel {
   sensorSet: SensorSet;
   horizonMs: number;
   model: SerializedHeteroscedasticEnsemble;
+}
+
+export interface TrainedForecaster extends ForecasterModel {
   losses: EnsembleLosses;
+}
+
+/** The `model` artifact: the ensemble's network table (lib/nn/network-table.ts), its sensor set and horizon as attributes. */
+export const forecasterTable = ({ sensorSet, horizonMs, model }: ForecasterModel): Table => heteroscedasticEnsembleToTable(model, { sensorSet, horizonMs });
+
+export function forecasterFromTable(table: Table): ForecasterModel {
+  const { sensorSet, horizonMs } = networkAttributes(table) as Pick<ForecasterModel, 'sensorSet' | 'horizonMs'>;
+  return { sensorSet, horizonMs, model: heteroscedasticEnsembleFromTable(table) };
 }
 
 export async function trainForecaster(
@@ -87,7 +101,7 @@ export class Forecaster {
   readonly columns: FeatureColumn[];
   private readonly ensemble: HeteroscedasticEnsemble;
 
-  constructor(readonly trained: TrainedForecaster) {
+  constructor(readonly trained: ForecasterModel) {
     this.columns = featureColumns(SENSOR_SETS[trained.sensorSet], trained.horizonMs);
     this.ensemble = HeteroscedasticEnsemble.restore(trained.model);
   }

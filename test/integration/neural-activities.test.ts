@@ -2,7 +2,10 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { z } from 'zod';
 import type { PipelineDefinition, StageDefinition } from '../../lib/engine/pipeline.ts';
-import { Surrogate, type SerializedSurrogate } from '../../lib/nn/surrogate.ts';
+import { ConditionalMaf } from '../../lib/nn/maf.ts';
+import { toMatrix } from '../../lib/nn/matrix.ts';
+import { flowFromTable, surrogateFromTable } from '../../lib/nn/network-table.ts';
+import { Surrogate } from '../../lib/nn/surrogate.ts';
 import { Rng } from '../../lib/random.ts';
 import { numberColumn, tableFromColumns } from '../../lib/store/parquet.ts';
 import { bhattacharyya } from '../../lib/stats/index.ts';
@@ -105,7 +108,7 @@ test('trainSurrogate: a stored surrogate that later code restores and that repro
   assert.ok(losses.numRows >= 2 * 10, 'per-epoch losses of both members');
   assert.equal((await store.get(outputs.output_errors!)).numRows, 50);
 
-  const surrogate = Surrogate.restore(await store.getJson<SerializedSurrogate>(outputs.surrogate!));
+  const surrogate = Surrogate.restore(surrogateFromTable(await store.get(outputs.surrogate!)));
   const rng = Rng.fromSeed(99);
   const fresh = Array.from({ length: 200 }, () => [rng.uniform(), rng.uniform(), rng.uniform()]);
   const { mean } = surrogate.predict(fresh);
@@ -136,4 +139,14 @@ test('neuralLikelihood (snl): the posterior of a linear-Gaussian simulator match
     const bc = bhattacharyya({ values: numberColumn(posterior, name) }, { values: exact });
     assert.ok(bc >= 0.98, `${name}: BC ${bc}`);
   });
+
+  // The stored flow is the learned likelihood: ln q(x_o | θ) between the posterior mean and 3σ off
+  // it in θ0 changes as the exact ln L does.
+  const flow = ConditionalMaf.restore(flowFromTable(await store.get(stage.outputs!.branches[0]!.flow!)));
+  const points = [mean, [mean[0]! + 3 * std[0]!, mean[1]!]];
+  const flowLogL = flow.logDensity(toMatrix(points.map(() => linearGaussian.observation)), toMatrix(points));
+  const exactLogL = points.map(linearGaussian.logLikelihood);
+  const [flowDrop, exactDrop] = [flowLogL[0]! - flowLogL[1]!, exactLogL[0]! - exactLogL[1]!];
+  assert.ok(Math.abs(flowDrop - exactDrop) < 1, `ln q drop ${flowDrop}, exact ln L drop ${exactDrop}`);
+  flow.dispose();
 });
