@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { LineCounter, isMap, isSeq, parse as parseYaml, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
+import { closestName } from './did-you-mean.ts';
 import { UserError } from './errors.ts';
 import { resolveInputFiles } from './inputs.ts';
 import type { PipelineDefinition } from './pipeline.ts';
@@ -29,7 +30,8 @@ interface RawConfig {
  * Load a YAML or JSON config (JSON is YAML), apply `--set key.path=value` overrides, validate it
  * with the pipeline's strict zod schema (cross-field rules included), then hash the data files it
  * names and check them with the pipeline's readers. Every failure is a `UserError` with one line:
- * `file:line: key.path: what was expected` (or the data file's own `path:line: column: …`).
+ * `file:line: key.path: what was expected` (or the data file's own `path:line: column: …`); a
+ * config that breaks several schema rules lists each in `problems`.
  */
 export async function loadConfig(
   pipeline: PipelineDefinition,
@@ -48,7 +50,10 @@ export async function loadConfig(
   }
   for (const assignment of overrides) applyOverride(raw, assignment);
   const result = pipeline.schema.safeParse(raw.value);
-  if (!result.success) throw new UserError(describeIssue(raw, pipeline.schema, result.error.issues[0]!));
+  if (!result.success) {
+    const problems = result.error.issues.flatMap((issue) => describeIssue(raw, pipeline.schema, issue));
+    throw new UserError(problems as [string, ...string[]]);
+  }
   const config = resolveRelativePaths(result.data as Record<string, Json>, raw.source);
   const inputs = await resolveInputFiles(pipeline, config, (key) => where(raw, key.split('.')));
   return { config: config as { [key: string]: Json }, source: raw.source, inputs };
@@ -120,15 +125,20 @@ function parseOverrideValue(key: string, text: string): unknown {
   }
 }
 
-function describeIssue(raw: RawConfig, schema: z.ZodType, issue: z.core.$ZodIssue): string {
+/** One `where: key: message` line per problem of an issue (one per key an unknown-keys issue names). */
+function describeIssue(raw: RawConfig, schema: z.ZodType, issue: z.core.$ZodIssue): string[] {
   const path = issue.path.map(String);
   if (issue.code === 'unrecognized_keys') {
-    const key = [...path, issue.keys[0]!];
     const allowed = objectKeysAt(schema, path);
-    return `${where(raw, key)}: ${key.join('.')}: unknown key${allowed ? ` (expected one of: ${allowed.join(', ')})` : ''}`;
+    return issue.keys.map((unknown) => {
+      const key = [...path, unknown];
+      const suggestion = allowed && closestName(unknown, allowed);
+      const expected = allowed ? ` (expected one of: ${allowed.join(', ')})` : '';
+      return `${where(raw, key)}: ${key.join('.')}: unknown key${expected}${suggestion ? `; did you mean "${suggestion}"?` : ''}`;
+    });
   }
   const key = path.join('.') || '(root)';
-  return `${where(raw, blamedPath(raw, path, issueSiblings(issue)))}: ${key}: ${issue.message.replace(/^Invalid input: /, '')}`;
+  return [`${where(raw, blamedPath(raw, path, issueSiblings(issue)))}: ${key}: ${issue.message.replace(/^Invalid input: /, '')}`];
 }
 
 /**
@@ -145,11 +155,11 @@ function wasSet(raw: RawConfig, path: string[]): boolean {
   return setOn(raw, path) !== undefined || Boolean(raw.doc && findKeyNode(raw.doc, path));
 }
 
-/** The keys an object schema accepts at `path`, looking through defaults and optionals. */
+/** The keys an object schema accepts at `path`, looking through defaults, optionals and transforms (a pipe's input). */
 function objectKeysAt(schema: z.ZodType, path: string[]): string[] | undefined {
-  let node = schema as unknown as { _zod: { def: { innerType?: unknown; shape?: Record<string, unknown> } } };
+  let node = schema as unknown as { _zod: { def: { innerType?: unknown; in?: unknown; shape?: Record<string, unknown> } } };
   const unwrap = () => {
-    while (node._zod.def.innerType) node = node._zod.def.innerType as typeof node;
+    while (node._zod.def.innerType || node._zod.def.in) node = (node._zod.def.innerType ?? node._zod.def.in) as typeof node;
   };
   unwrap();
   for (const part of path) {

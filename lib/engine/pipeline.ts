@@ -59,10 +59,16 @@ export interface PipelineDefinition<Schema extends z.ZodType = z.ZodType> {
   problems?: Record<string, (params: { [key: string]: Json }, load: (stage: string, name: string, branch?: number) => Promise<Table>) => Promise<InferenceProblem>>;
   /** Simulation-based inference problems (prior + simulator + observation) by name, for SNL. */
   simulationProblems?: Record<string, (params: { [key: string]: Json }, load: (stage: string, name: string) => Promise<Table>) => Promise<SimulationProblem>>;
-  /** Stages whose results lead the closing summary (evidence, posterior medians); default: every stage with an evidence. */
+  /**
+   * Stages whose results lead the closing summary (evidence, posterior medians) and, with the
+   * references they are compared with, the report's posterior plots; default: every stage with an evidence.
+   */
   headline?: string[];
-  /** The stage whose ln Z the report's evidence table measures the others against (default: the first with one). */
-  evidenceReference?: string;
+  /**
+   * Candidate stages, in order of preference, whose ln Z the report's evidence table and `results`
+   * measure the others against: the first one a run has (default: the first stage with an evidence).
+   */
+  evidenceReference?: string[];
   /** The pipeline's own report figures, drawn from a completed run's artifacts (vega-lite specs). */
   reportFigures?: PipelineFigureHook;
   /** Steps no generic activity covers (time-series features, forecasters), run by the `forecast` activity. */
@@ -86,6 +92,14 @@ export interface PipelineTask {
   run(io: TaskIO): Promise<{ [key: string]: Json }>;
   /** The task runs tfjs networks: the activity selects a backend first and records it. */
   usesNetworks?: boolean;
+}
+
+/** Activities that always run tfjs networks; `forecast` runs them when its task says so. */
+const NETWORK_ACTIVITIES = new Set(['trainSurrogate', 'neuralLikelihood']);
+
+/** Whether these stages train or evaluate tfjs networks, so that a worker will select a tfjs backend. */
+export function usesNetworks(pipeline: PipelineDefinition, stages: StageDefinition[]): boolean {
+  return stages.some((s) => NETWORK_ACTIVITIES.has(s.activity) || (s.activity === 'forecast' && Boolean(pipeline.tasks?.[String(s.params.task)]?.usesNetworks)));
 }
 
 /** Inference from simulations alone: the likelihood is learned (sequential neural likelihood). */

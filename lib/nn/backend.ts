@@ -11,6 +11,7 @@
  * differ in the last float32 bits, so a manifest must say which one produced them.
  */
 import { existsSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
 
 export const BACKEND_CANDIDATES = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
@@ -82,20 +83,45 @@ const defaultSelection = new Map<string, Promise<BackendChoice>>();
  * once would otherwise race in tf.setBackend and one could get a half-initialised backend.
  */
 export function selectBackend(options: BackendSelectionOptions = {}): Promise<BackendChoice> {
-  if (Object.keys(options).length > 0) return chooseBackend(options);
+  const loadPackage = options.loadPackage ?? importPackage;
+  const choose = () => chooseBackend(options, (candidate) => activate(candidate, loadPackage));
+  if (Object.keys(options).length > 0) return choose();
   const key = process.env.SCIFLOW_TF_BACKEND?.trim() ?? '';
   let selection = defaultSelection.get(key);
   if (!selection) {
-    selection = chooseBackend({});
+    selection = choose();
     defaultSelection.set(key, selection);
     selection.catch(() => defaultSelection.delete(key));
   }
   return selection;
 }
 
-async function chooseBackend(options: BackendSelectionOptions): Promise<BackendChoice> {
+/**
+ * The backend `selectBackend` would choose in a process like this one, judged by which packages are
+ * installed, without loading any: cheap enough to announce before a run starts. A package that is
+ * installed but cannot load (libtensorflow missing, say) shows only when a stage selects, and the
+ * stage's choice is what the manifest records. `loadPackage` here only has to find the package.
+ */
+export function expectedBackend(options: BackendSelectionOptions = {}): Promise<BackendChoice> {
+  const findPackage = options.loadPackage ?? resolvePackage;
+  return chooseBackend(options, async (candidate) => {
+    if (candidate !== 'cpu') await findPackage(CANDIDATES[candidate].package);
+  });
+}
+
+const localRequire = createRequire(import.meta.url);
+
+async function resolvePackage(name: string): Promise<void> {
+  try {
+    localRequire.resolve(name);
+  } catch {
+    throw new Error(`${name} is not installed`);
+  }
+}
+
+/** The first candidate `tryCandidate` accepts, in preference order (or the forced one), and why. */
+async function chooseBackend(options: BackendSelectionOptions, tryCandidate: (candidate: BackendCandidate) => Promise<void>): Promise<BackendChoice> {
   const env = options.env ?? process.env;
-  const loadPackage = options.loadPackage ?? importPackage;
   const gpuAvailable = options.gpuAvailable ?? (() => nvidiaGpuVisible(env));
 
   const forced = env.SCIFLOW_TF_BACKEND?.trim();
@@ -110,7 +136,7 @@ async function chooseBackend(options: BackendSelectionOptions): Promise<BackendC
       throw new Error(`SCIFLOW_TF_BACKEND=tensorflow-gpu but no GPU is visible to this process`);
     }
     try {
-      await activate(candidate, loadPackage);
+      await tryCandidate(candidate);
     } catch (error) {
       throw new Error(
         `SCIFLOW_TF_BACKEND=${candidate} but ${CANDIDATES[candidate].package} is unavailable: ${errorLine(error)}`,
@@ -126,7 +152,7 @@ async function chooseBackend(options: BackendSelectionOptions): Promise<BackendC
       continue;
     }
     try {
-      await activate(candidate, loadPackage);
+      await tryCandidate(candidate);
       const reason = skipped.length === 0 ? 'first choice' : `fallback (${skipped.join('; ')})`;
       return { ...CANDIDATES[candidate], reason };
     } catch (error) {

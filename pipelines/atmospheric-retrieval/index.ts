@@ -4,6 +4,7 @@ import type { InferenceProblem, PipelineDefinition, StageDefinition } from '../.
 import type { InputFile, Json } from '../../lib/engine/types.ts';
 import { selectBackend } from '../../lib/nn/backend.ts';
 import { numberColumn, tableFromColumns } from '../../lib/store/parquet.ts';
+import { checkpointSecondsKey, seedKey } from '../../lib/engine/common-keys.ts';
 import { UserError } from '../../lib/engine/errors.ts';
 import { DEFAULT_RESOLUTION, GUIDE_RESOLUTION, PARAM_NAMES } from './constants.ts';
 import { DATA_DIR, DEPTHS_FILE, loadEclipseSpectrum } from './data.ts';
@@ -61,30 +62,22 @@ const PRESETS = {
 
 const refinementSchema = z
   .object({
-    /** Refinement rounds after the search retrieval (0: none; the guide and preview are then the prior-trained surrogate). */
-    rounds: z.number().int().min(0).max(5).default(2),
-    /** Full-model spectra simulated per round (preset: 4000 / 20000). */
-    trainingSize: z.number().int().min(50).max(1_000_000).optional(),
-    /** Each training input is a previous-posterior sample plus N(0, jitter² Σ_posterior). */
-    jitter: z.number().min(0).max(10).default(0.15),
-    /** Training epochs per member of each round's fresh ensemble, early-stopped (preset: 150 / 300). */
-    epochs: z.number().int().min(1).max(10_000).optional(),
-    /** Members of each round's ensemble: their disagreement is the guide's spread. */
-    ensembleSize: z.number().int().min(2).max(32).default(2),
+    rounds: z.number().int().min(0).max(5).default(2).describe('Refinement rounds after the search retrieval (0: none; the guide and preview are then the prior-trained surrogate).'),
+    trainingSize: z.number().int().min(50).max(1_000_000).optional().describe('Full-model spectra simulated per round (preset: 4000 / 20000).'),
+    jitter: z.number().min(0).max(10).default(0.15).describe('Each training input is a previous-posterior sample plus N(0, jitter² Σ_posterior).'),
+    epochs: z.number().int().min(1).max(10_000).optional().describe("Training epochs per member of each round's fresh ensemble, early-stopped (preset: 150 / 300)."),
+    ensembleSize: z.number().int().min(2).max(32).default(2).describe("Members of each round's ensemble: their disagreement is the guide's spread."),
   })
   .strict();
 
 const surrogateSchema = z
   .object({
-    hiddenUnits: z.array(z.number().int().min(1)).min(1).default([96, 96]),
-    /** Members of the deep ensemble (preset: 2 / 5). */
-    ensembleSize: z.number().int().min(1).max(32).optional(),
-    /** Training epochs per member, early-stopped (preset: 60 / 300). */
-    epochs: z.number().int().min(1).max(10_000).optional(),
-    batchSize: z.number().int().min(1).default(256),
-    patience: z.number().int().min(1).default(25),
-    /** Regress this many PCA coefficients of the standardised depths (null: all 79 depths). */
-    pcaComponents: z.number().int().min(1).nullable().default(null),
+    hiddenUnits: z.array(z.number().int().min(1)).min(1).default([96, 96]).describe("Widths of each member's hidden layers."),
+    ensembleSize: z.number().int().min(1).max(32).optional().describe('Members of the deep ensemble (preset: 2 / 5).'),
+    epochs: z.number().int().min(1).max(10_000).optional().describe('Training epochs per member, early-stopped (preset: 60 / 300).'),
+    batchSize: z.number().int().min(1).default(256).describe('Training batch size.'),
+    patience: z.number().int().min(1).default(25).describe('Epochs without a better held-out loss before a member stops training.'),
+    pcaComponents: z.number().int().min(1).nullable().default(null).describe('Regress this many PCA coefficients of the standardised depths (null: all 79 depths).'),
   })
   .strict();
 
@@ -96,130 +89,128 @@ const guideSchema = z
   .object({
     // 4, not the sampler's 2: the coarse grid underestimates ln L by up to ~3.4 nats near the peak
     // (measured on a guided run's points), and a failure doubles the excess it finds.
-    margin: z.number().min(0).max(1000).default(4),
-    spreadFactor: z.number().min(0).max(100).default(2),
-    auditFraction: z.number().min(0).max(1).default(0.01),
-    /**
-     * Slice steps per block: one exact call per block, which keeps the block only if it ends inside
-     * the contour. 1, not the sampler's 3: here the lowered contour is wide (the guide's errors
-     * span several nats), a 1-step block is kept 30–40 % of the time and longer ones far less, so
-     * kept steps cost fewest surrogate and full-model calls in 1-step blocks.
-     */
-    blockSteps: z.number().int().min(1).max(1000).default(1),
-    /**
-     * Kept slice steps per new live point of the guided retrieval (rejected blocks do not count).
-     * Like the full model, the guided run needs more than `slices` here: at 24 kept steps two seeds
-     * gave ln Z 393.94 / 394.74, at 72 393.94 / 393.60, against 393.5 from importance sampling. 48
-     * keeps the default job within 10 minutes; the bench sets referenceSlices (equal mixing).
-     */
-    slices: z.number().int().min(1).max(1000).default(48),
-    /**
-     * Live points of the guided retrieval (default: nlive × referenceRuns with the reference on,
-     * else nlive). K merged runs of N live points resolve the posterior like one run of K·N, so the
-     * guided run is compared with the reference at equal resolution, and its cost per live point.
-     */
-    nlive: z.number().int().min(20).max(100_000).optional(),
-    /** The network answers within this many nats below its training set's best ln L… */
-    trustDepth: z.number().min(0).max(10_000).default(8),
-    /** …where its members' ln L agree to this many nats; the coarse grid answers elsewhere. */
-    maxSpread: z.number().min(0).max(10_000).default(2),
-    /** The coarse grid's spread: this fraction of its depth below that best ln L. */
-    relativeSpread: z.number().min(0).max(1).default(0.1),
+    margin: z.number().min(0).max(1000).default(4).describe("The guided sampler's margin m₀ [nats]: slice chains run on the surrogate inside L̃ > L* − (m₀ + k·spread)."),
+    spreadFactor: z.number().min(0).max(100).default(2).describe("k in m₀ + k·spread: how much the surrogate's per-point spread widens the margin."),
+    auditFraction: z.number().min(0).max(1).default(0.01).describe('Fraction of surrogate-rejected slice points re-checked with the full model.'),
+    // 1, not the sampler's 3: here the lowered contour is wide (the guide's errors span several
+    // nats), a 1-step block is kept 30–40 % of the time and longer ones far less, so kept steps cost
+    // fewest surrogate and full-model calls in 1-step blocks.
+    blockSteps: z
+      .number()
+      .int()
+      .min(1)
+      .max(1000)
+      .default(1)
+      .describe('Slice steps per block: one exact call per block, which keeps the block only if it ends inside the contour.'),
+    // Like the full model, the guided run needs more than `slices` here: at 24 kept steps two seeds
+    // gave ln Z 393.94 / 394.74, at 72 393.94 / 393.60, against 393.5 from importance sampling. 48
+    // keeps the default job within 10 minutes; the bench sets referenceSlices (equal mixing).
+    slices: z.number().int().min(1).max(1000).default(48).describe('Kept slice steps per new live point of the guided retrieval (rejected blocks do not count).'),
+    // K merged runs of N live points resolve the posterior like one run of K·N, so the guided run is
+    // compared with the reference at equal resolution, and its cost per live point.
+    nlive: z
+      .number()
+      .int()
+      .min(20)
+      .max(100_000)
+      .optional()
+      .describe('Live points of the guided retrieval (default: nlive × referenceRuns with the reference on, else nlive).'),
+    trustDepth: z.number().min(0).max(10_000).default(8).describe("The network answers within this many nats below its training set's best ln L…"),
+    maxSpread: z.number().min(0).max(10_000).default(2).describe("…where its members' ln L agree to this many nats; the coarse grid answers elsewhere."),
+    relativeSpread: z.number().min(0).max(1).default(0.1).describe("The coarse grid's spread: this fraction of its depth below that best ln L."),
   })
   .strict()
   // At spreadFactor × relativeSpread ≥ 1 every point below the peak would pass the lowered contour.
   .refine((g) => g.spreadFactor * g.relativeSpread < 1, { message: 'guide.spreadFactor × guide.relativeSpread must be below 1' });
 
-const schema = z
+const fields = z
   .object({
-    seed: z.number().int().nonnegative().default(42),
-    /** `default`: the README's job (≤ 10 min on 2 cores); `full`: larger training sets, ensembles and nlive. */
-    preset: z.enum(['default', 'full']).default('default'),
-    /** Folder with eclipse_depths.csv and filters/ (default: the HD 189733 b copy in pipelines/atmospheric-retrieval/data). */
-    dataDir: z.string().optional(),
-    /** `real`: retrieve the observed spectrum; `synthetic`: inject θ (drawn from the prior), add noise at the real error bars, retrieve. */
-    mode: z.enum(['real', 'synthetic']).default('real'),
-    /** Synthetic mode: number of injected parameter sets (one retrieval each, fanned out). */
-    injections: z.number().int().min(1).max(100).default(5),
-    /** Spectra simulated from the prior to train the surrogate (preset: 8000 / 50000). */
-    trainingSize: z.number().int().min(100).max(1_000_000).optional(),
+    seed: seedKey,
+    preset: z
+      .enum(['default', 'full'])
+      .default('default')
+      .describe("`default`: the README's job (≤ 10 min on 2 cores); `full`: larger training sets, ensembles and nlive. Fills the size keys left unset."),
+    dataDir: z.string().optional().describe('Folder with eclipse_depths.csv and filters/ (default: the HD 189733 b copy in pipelines/atmospheric-retrieval/data).'),
+    mode: z
+      .enum(['real', 'synthetic'])
+      .default('real')
+      .describe('`real`: retrieve the observed spectrum; `synthetic`: inject θ (drawn from the prior), add noise at the real error bars, retrieve.'),
+    injections: z.number().int().min(1).max(100).default(5).describe('Synthetic mode: number of injected parameter sets (one retrieval each, fanned out).'),
+    trainingSize: z.number().int().min(100).max(1_000_000).optional().describe('Spectra simulated from the prior to train the surrogate (preset: 8000 / 50000).'),
     surrogate: surrogateSchema.default(surrogateSchema.parse({})),
-    /**
-     * The search retrieval only: multiple of the prior-trained surrogate's held-out RMSE per band
-     * added in quadrature to the band errors, so its posterior — where round 1 trains — is wide
-     * enough to hold the full model's. No reported figure uses an inflated likelihood.
-     */
-    searchErrorScale: z.number().min(0).max(100).default(1),
-    /** Posterior-trained refinement rounds (see the module comment). */
+    // The search retrieval's posterior is where round 1 trains: wide enough to hold the full model's.
+    searchErrorScale: z
+      .number()
+      .min(0)
+      .max(100)
+      .default(1)
+      .describe("The search retrieval only: multiple of the prior-trained surrogate's held-out RMSE per band added in quadrature to the band errors. No reported figure uses an inflated likelihood."),
     refinement: refinementSchema.default(refinementSchema.parse({})),
     guide: guideSchema.default(guideSchema.parse({})),
-    /** Live points of every nested-sampling run (preset: 100 / 500). */
-    nlive: z.number().int().min(20).max(100_000).optional(),
-    dlogz: z.number().positive().default(0.5),
-    /**
-     * Slice steps per new live point in the surrogate and guided retrievals. The sampler's default
-     * (ndim + 3 = 12) mixes too little on this multimodal posterior: two full-model runs with
-     * different seeds ended 3.2 apart in ln Z (errors ±0.35).
-     */
-    slices: z.number().int().min(1).max(1000).default(24),
-    /**
-     * Slice steps of the full-model reference runs. Agreeing with each other is not enough: at 24
-     * steps pairs of full-model runs agreed within their errors, yet both sat in a chemistry that
-     * holds ~1 % of the posterior mass, 2.4 nats below the exact prior Monte Carlo evidence
-     * (bench/results/atmospheric-evidence.md); at 72 steps the runs find the dominant one.
-     */
-    referenceSlices: z.number().int().min(1).max(1000).default(72),
-    /**
-     * Slice directions of every retrieval (lib/sampling NestedSamplerOptions.whitening):
-     * `differential` slices along the difference of two random live points and follows this
-     * curved, two-chemistry posterior; `covariance` whitens random directions by the live points'
-     * covariance. Four guided runs per setting: ln Z spread between seeds 1.0 → 0.53 nats.
-     */
-    sliceDirections: z.enum(['differential', 'covariance']).default('differential'),
-    /** Also run the full-model (reference) retrieval and compare the guided and preview posteriors with it. */
-    reference: z.boolean().default(true),
-    /**
-     * Rerun the full-model retrieval with other sampler seeds and compare it with the first
-     * (`compare-reference`): the nested-sampling noise floor under every comparison. Doubles the
-     * reference's cost.
-     */
-    referenceCheck: z.boolean().default(false),
-    /**
-     * Independent full-model runs (own sampler seeds) merged into the reference (`merge-full`):
-     * K runs of nlive points give the posterior and evidence of one run of K·nlive, and run side by
-     * side on K workers. The check, when on, is another K runs (`merge-full-check`).
-     */
-    referenceRuns: z.number().int().min(1).max(64).default(1),
-    /** Run the classifier two-sample test in the comparisons (adds ~10 s each). */
-    c2st: z.boolean().default(true),
-    /** Radiative-transfer resolution (layers, angles, wavenumber nodes per band). */
+    nlive: z.number().int().min(20).max(100_000).optional().describe('Live points of every nested-sampling run (preset: 100 / 500).'),
+    dlogz: z.number().positive().default(0.5).describe('Stop a nested-sampling run when the evidence still to come, ln(Z + L_max X) − ln Z, is below this.'),
+    // The sampler's default (ndim + 3 = 12) mixes too little on this multimodal posterior: two
+    // full-model runs with different seeds ended 3.2 apart in ln Z (errors ±0.35).
+    slices: z.number().int().min(1).max(1000).default(24).describe('Slice steps per new live point in the surrogate and guided retrievals.'),
+    // Agreeing with each other is not enough: at 24 steps pairs of full-model runs agreed within
+    // their errors, yet both sat in a chemistry that holds ~1 % of the posterior mass, 2.4 nats below
+    // the exact prior Monte Carlo evidence (bench/results/atmospheric-evidence.md); at 72 steps the
+    // runs find the dominant one.
+    referenceSlices: z.number().int().min(1).max(1000).default(72).describe('Slice steps of the full-model reference runs.'),
+    // Four guided runs per setting: ln Z spread between seeds 1.0 → 0.53 nats.
+    sliceDirections: z
+      .enum(['differential', 'covariance'])
+      .default('differential')
+      .describe(
+        "Slice directions of every retrieval (lib/sampling NestedSamplerOptions.whitening): `differential` slices along the difference of two random live points and follows this curved, two-chemistry posterior; `covariance` whitens random directions by the live points' covariance.",
+      ),
+    reference: z.boolean().default(true).describe('Also run the full-model (reference) retrieval and compare the guided and preview posteriors with it.'),
+    referenceCheck: z
+      .boolean()
+      .default(false)
+      .describe("Rerun the full-model retrieval with other sampler seeds and compare it with the first (`compare-reference`): the nested-sampling noise floor under every comparison. Doubles the reference's cost."),
+    referenceRuns: z
+      .number()
+      .int()
+      .min(1)
+      .max(64)
+      .default(1)
+      .describe('Independent full-model runs (own sampler seeds) merged into the reference (`merge-full`): K runs of nlive points give the posterior and evidence of one run of K·nlive, side by side on K workers. The check, when on, is another K runs.'),
+    c2st: z.boolean().default(true).describe('Run the classifier two-sample test in the comparisons (adds ~10 s each).'),
     resolution: z
       .object({
-        layers: z.number().int().min(10).max(1000).default(DEFAULT_RESOLUTION.layers),
-        angles: z.number().int().min(1).max(16).default(DEFAULT_RESOLUTION.angles),
-        topHatNodes: z.number().int().min(1).max(1000).default(DEFAULT_RESOLUTION.topHatNodes),
-        broadNodes: z.number().int().min(2).max(1000).default(DEFAULT_RESOLUTION.broadNodes),
+        layers: z.number().int().min(10).max(1000).default(DEFAULT_RESOLUTION.layers).describe('Atmospheric layers between 1e-6 and 100 bar.'),
+        angles: z.number().int().min(1).max(16).default(DEFAULT_RESOLUTION.angles).describe('Gauss–Legendre nodes in μ = cos θ on [0, 1].'),
+        topHatNodes: z.number().int().min(1).max(1000).default(DEFAULT_RESOLUTION.topHatNodes).describe('Wavenumber nodes across a top-hat spectral bin (NICMOS, IRS).'),
+        broadNodes: z.number().int().min(2).max(1000).default(DEFAULT_RESOLUTION.broadNodes).describe('Wavenumber nodes across a broad filter (IRAC, MIPS).'),
       })
       .strict()
       .default({ layers: DEFAULT_RESOLUTION.layers, angles: DEFAULT_RESOLUTION.angles, topHatNodes: DEFAULT_RESOLUTION.topHatNodes, broadNodes: DEFAULT_RESOLUTION.broadNodes }),
-    checkpointSeconds: z.number().positive().max(3600).default(10),
+    checkpointSeconds: checkpointSecondsKey(10),
   })
   .strict();
 
-export type AtmosphericConfig = z.infer<typeof schema>;
+const schema = fields.transform(fillDerivedSizes);
 
-/** The config's size keys with the preset's values where the user left them unset. */
-export function resolveSizes(c: AtmosphericConfig) {
+/**
+ * The preset's sizes in the keys the user left unset, and the guided run's live points, filled when
+ * the config is parsed: the stored config (manifest, report, `validate --json`) holds the sizes the
+ * run uses, and parses to itself.
+ */
+function fillDerivedSizes(c: z.infer<typeof fields>) {
   const p = PRESETS[c.preset];
+  const nlive = c.nlive ?? p.nlive;
   return {
+    ...c,
     trainingSize: c.trainingSize ?? p.trainingSize,
-    epochs: c.surrogate.epochs ?? p.epochs,
-    ensembleSize: c.surrogate.ensembleSize ?? p.ensembleSize,
-    nlive: c.nlive ?? p.nlive,
-    refinementSize: c.refinement.trainingSize ?? p.refinementSize,
-    refinementEpochs: c.refinement.epochs ?? p.refinementEpochs,
+    nlive,
+    surrogate: { ...c.surrogate, ensembleSize: c.surrogate.ensembleSize ?? p.ensembleSize, epochs: c.surrogate.epochs ?? p.epochs },
+    refinement: { ...c.refinement, trainingSize: c.refinement.trainingSize ?? p.refinementSize, epochs: c.refinement.epochs ?? p.refinementEpochs },
+    guide: { ...c.guide, nlive: c.guide.nlive ?? nlive * (c.reference ? c.referenceRuns : 1) },
   };
 }
+
+export type AtmosphericConfig = z.infer<typeof schema>;
 
 /** Stage names of refinement round r (1-based): `refine-training-set`, …, then `-2`, `-3` suffixes. */
 export function refinementStages(r: number) {
@@ -278,7 +269,7 @@ async function loadSurrogate(p: { [key: string]: Json }, load: Load) {
   const obs = observation(p);
   const stage = String(p.surrogate);
   const branch = stage === 'surrogate' || p.injection === undefined ? 0 : Number(p.injection);
-  const surrogate = surrogateFromArtifact(String((await load(stage, 'surrogate', branch)).getChild('json')!.get(0)));
+  const surrogate = surrogateFromArtifact(await load(stage, 'surrogate', branch));
   if (surrogate.outputDim !== obs.depth.length) throw new UserError(`the surrogate predicts ${surrogate.outputDim} bands, the data have ${obs.depth.length}`);
   const scale = Number(p.errorScale ?? 0);
   const rmse = scale > 0 ? numberColumn(await load(stage, 'output_errors', branch), 'rmse') : [];
@@ -316,8 +307,8 @@ export const atmosphericRetrieval: PipelineDefinition<typeof schema> = {
   checkData: (c) => checkSpectrum(c.dataDir ?? DATA_DIR),
   stages,
   headline: ['retrieve-guided'],
-  // The merged full-model runs: what the guided and preview evidences are judged against.
-  evidenceReference: 'merge-full',
+  // The full model (its merged runs when referenceRuns > 1): what the guided and preview evidences are judged against.
+  evidenceReference: ['merge-full', 'retrieve-full'],
   simulators: {
     /** θ from the (folded) prior and the band-integrated depths of the full model, one row each. */
     'training-set': (p, rng) => fullModelDepths(p, Array.from({ length: Number(p.size) }, () => samplePrior(rng))),
@@ -374,7 +365,6 @@ function checkSpectrum(dir: string): void {
  * then the search and refinement stages that built the guide.
  */
 function stages(c: AtmosphericConfig, inputs: InputFile[]): StageDefinition[] {
-  const sizes = resolveSizes(c);
   const long = { timeoutMs: 4 * 60 * 60 * 1000, checkpointMs: c.checkpointSeconds * 1000 };
   const synthetic = c.mode === 'synthetic';
   const injections = Array.from({ length: c.injections }, (_, i) => i);
@@ -383,7 +373,7 @@ function stages(c: AtmosphericConfig, inputs: InputFile[]): StageDefinition[] {
   const trainingSet: StageDefinition = {
     name: 'training-set',
     activity: 'simulate',
-    params: { simulator: 'training-set', size: sizes.trainingSize, resolution: c.resolution },
+    params: { simulator: 'training-set', size: c.trainingSize, resolution: c.resolution },
     ...long,
     // The simulator runs without heartbeats (≈ 1.5 ms per spectrum).
     heartbeatTimeoutMs: 60 * 60 * 1000,
@@ -396,7 +386,7 @@ function stages(c: AtmosphericConfig, inputs: InputFile[]): StageDefinition[] {
       training: { stage: 'training-set', output: 'observations' },
       inputs: [...PARAM_NAMES],
       outputs: 'depths',
-      surrogate: { ...c.surrogate, ensembleSize: sizes.ensembleSize, epochs: sizes.epochs },
+      surrogate: c.surrogate,
     },
     ...long,
     heartbeatTimeoutMs: 5 * 60 * 1000,
@@ -406,7 +396,7 @@ function stages(c: AtmosphericConfig, inputs: InputFile[]): StageDefinition[] {
     dataDir: c.dataDir ?? DATA_DIR,
     data: inputs.map((f) => f.sha256),
     resolution: c.resolution,
-    nlive: sizes.nlive,
+    nlive: c.nlive,
     dlogz: c.dlogz,
     // Slice proposals: ~60 calls per iteration whatever the posterior's shape; uniform sampling in
     // ellipsoids fell below 0.5 % efficiency on this 9-D posterior. Guided sampling needs them too.
@@ -438,7 +428,7 @@ function stages(c: AtmosphericConfig, inputs: InputFile[]): StageDefinition[] {
   const guide = guideStages(c);
   const { trustDepth, maxSpread, relativeSpread, nlive: guidedLive, slices: guidedSlices, ...sampler } = c.guide;
   const guided = ns('retrieve-guided', 'guided', [guide.surrogate, guide.set], {
-    nlive: guidedLive ?? sizes.nlive * (c.reference ? c.referenceRuns : 1),
+    nlive: guidedLive,
     slices: guidedSlices,
     surrogate: guide.surrogate,
     trainingSet: guide.set,
@@ -455,7 +445,7 @@ function stages(c: AtmosphericConfig, inputs: InputFile[]): StageDefinition[] {
         name: names.set,
         activity: 'simulate',
         dependsOn: [source],
-        params: { simulator: 'posterior-set', source, size: sizes.refinementSize, jitter: c.refinement.jitter, resolution: c.resolution },
+        params: { simulator: 'posterior-set', source, size: c.refinement.trainingSize, jitter: c.refinement.jitter, resolution: c.resolution },
         ...long,
         heartbeatTimeoutMs: 60 * 60 * 1000,
         ...perInjection('injection'),
@@ -467,7 +457,7 @@ function stages(c: AtmosphericConfig, inputs: InputFile[]): StageDefinition[] {
         params: {
           ...surrogate.params,
           training: { stage: names.set, output: 'observations' },
-          surrogate: { ...c.surrogate, ensembleSize: c.refinement.ensembleSize, epochs: sizes.refinementEpochs },
+          surrogate: { ...c.surrogate, ensembleSize: c.refinement.ensembleSize, epochs: c.refinement.epochs },
         },
         ...perInjection('trainingBranch'),
       },

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import type { PipelineDefinition, StageDefinition } from '../../lib/engine/pipeline.ts';
 import { ACTIVATIONS } from '../../lib/nn/mlp.ts';
+import { checkpointSecondsKey, seedKey } from '../../lib/engine/common-keys.ts';
 import { crossFieldIssue } from '../../lib/engine/schema-rules.ts';
 import type { InputFile } from '../../lib/engine/types.ts';
 import { DATA_DIR, DATA_FILES, loadCosmologyData, type CosmologyData } from './data.ts';
@@ -18,46 +19,36 @@ import { MODELS, MODEL_NAMES, priorTransform, type ModelName } from './models.ts
 const calls = z.number().int().min(100).max(1_000_000);
 const learnedSchema = z
   .object({
-    /**
-     * True calls before the first training, per model. Every failed training costs seconds, so the
-     * first one waits until the network can pass: measured with 1000 live points (seed 5), it
-     * passed at 4.5k true calls for ΛCDM and wCDM, at 15k for CPL (of 15k, 25k and 47k calls in
-     * all); CPL's trainings between 4.5k and 13.5k all missed the tolerance narrowly.
-     */
+    // Every failed training costs seconds, so the first one waits until the network can pass:
+    // measured with 1000 live points (seed 5), it passed at 4.5k true calls for ΛCDM and wCDM, at
+    // 15k for CPL (of 15k, 25k and 47k calls in all); CPL's trainings between 4.5k and 13.5k all
+    // missed the tolerance narrowly.
     warmupCalls: z
       .object({ lcdm: calls.default(3000), wcdm: calls.default(4500), cpl: calls.default(12000), oklcdm: calls.default(4500) })
       .strict()
-      .default({ lcdm: 3000, wcdm: 4500, cpl: 12000, oklcdm: 4500 }),
-    /** Retry a rejected training after this many more true calls. */
-    retrainAfter: z.number().int().min(50).max(1_000_000).default(1500),
-    /** Most recent true evaluations trained on (those near the current likelihood contour). */
-    trainingWindow: calls.default(3000),
-    /** Nats below the sampler's contour where training targets are clipped (lib/nn/learned-likelihood.ts). */
-    contourMargin: z.number().positive().default(3),
-    /**
-     * RMS held-out error (|Δ ln L| relative to the depth below the peak, in full within a nat of
-     * it; see lib/nn/learned-likelihood.ts) below which the network takes over.
-     */
-    acceptTolerance: z.number().positive().default(0.05),
-    auditEvery: z.number().int().min(10).max(1_000_000).default(500),
-    auditSize: z.number().int().min(1).max(10_000).default(25),
-    /**
-     * Mean audit error above which the true likelihood takes over again. At 0.1 an accepted wCDM
-     * network drifted while the contour rose and cost ln Z 0.1 (measured); at 0.05 it fell back and
-     * retrained instead (ΔlnZ −0.015).
-     */
-    fallbackTolerance: z.number().positive().default(0.05),
-    /**
-     * Network: three tanh layers of 32 reached a held-out error of 0.027 where two silu layers of
-     * 64 reached 0.066 (wCDM window at 9k calls, same training time).
-     */
-    hiddenUnits: z.array(z.number().int().min(1)).min(1).default([32, 32, 32]),
-    activation: z.enum(ACTIVATIONS).default('tanh'),
-    epochs: z.number().int().min(1).max(10_000).default(300),
-    patience: z.number().int().min(1).default(30),
-    batchSize: z.number().int().min(1).default(128),
-    /** Initial Adam learning rate, annealed by a cosine schedule to 1e-5. */
-    learningRate: z.number().positive().default(0.01),
+      .default({ lcdm: 3000, wcdm: 4500, cpl: 12000, oklcdm: 4500 })
+      .describe('True calls before the first training, per model.'),
+    retrainAfter: z.number().int().min(50).max(1_000_000).default(1500).describe('Retry a rejected training after this many more true calls.'),
+    trainingWindow: calls.default(3000).describe('Most recent true evaluations trained on (those near the current likelihood contour).'),
+    contourMargin: z.number().positive().default(3).describe("Nats below the sampler's contour where training targets are clipped (lib/nn/learned-likelihood.ts)."),
+    acceptTolerance: z
+      .number()
+      .positive()
+      .default(0.05)
+      .describe('RMS held-out error (|Δ ln L| relative to the depth below the peak, in full within a nat of it; see lib/nn/learned-likelihood.ts) below which the network takes over.'),
+    auditEvery: z.number().int().min(10).max(1_000_000).default(500).describe('Network answers between audits against the true likelihood.'),
+    auditSize: z.number().int().min(1).max(10_000).default(25).describe('Network answers an audit re-evaluates with the true likelihood, chosen at random among the last auditEvery.'),
+    // At 0.1 an accepted wCDM network drifted while the contour rose and cost ln Z 0.1 (measured);
+    // at 0.05 it fell back and retrained instead (ΔlnZ −0.015).
+    fallbackTolerance: z.number().positive().default(0.05).describe('Mean audit error above which the true likelihood takes over again.'),
+    // Three tanh layers of 32 reached a held-out error of 0.027 where two silu layers of 64 reached
+    // 0.066 (wCDM window at 9k calls, same training time).
+    hiddenUnits: z.array(z.number().int().min(1)).min(1).default([32, 32, 32]).describe("Widths of the network's hidden layers."),
+    activation: z.enum(ACTIVATIONS).default('tanh').describe('Activation of the hidden layers.'),
+    epochs: z.number().int().min(1).max(10_000).default(300).describe('Training epochs, early-stopped.'),
+    patience: z.number().int().min(1).default(30).describe('Epochs without a better held-out loss before training stops.'),
+    batchSize: z.number().int().min(1).default(128).describe('Training batch size.'),
+    learningRate: z.number().positive().default(0.01).describe('Initial Adam learning rate, annealed by a cosine schedule to 1e-5.'),
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -67,29 +58,22 @@ const learnedSchema = z
 
 const schema = z
   .object({
-    seed: z.number().int().nonnegative().default(42),
-    /** Models to fit and compare (see models.ts for their parameters and priors). */
-    models: z.array(z.enum(MODEL_NAMES)).min(1).default(['lcdm', 'wcdm', 'cpl']),
-    /** Folder with the three data files (default: the copies shipped in pipelines/cosmology/data). */
-    dataDir: z.string().optional(),
-    /** Live points of every nested-sampling run. */
-    nlive: z.number().int().min(10).max(100_000).default(1000),
-    /**
-     * Stop when the evidence still to come, ln(Z + L_max X) − ln Z, is below this. Smaller than
-     * the sampler's default (≈ 1 for 1000 live points): a fully converged tail costs little here
-     * and is where the learned likelihood answers most calls.
-     */
-    dlogz: z.number().positive().default(0.01),
+    seed: seedKey,
+    models: z.array(z.enum(MODEL_NAMES)).min(1).default(['lcdm', 'wcdm', 'cpl']).describe('Models to fit and compare (see models.ts for their parameters and priors).'),
+    dataDir: z.string().optional().describe('Folder with the three data files (default: the copies shipped in pipelines/cosmology/data).'),
+    nlive: z.number().int().min(10).max(100_000).default(1000).describe('Live points of every nested-sampling run.'),
+    // Smaller than the sampler's default (≈ 1 for 1000 live points): a fully converged tail costs
+    // little here and is where the learned likelihood answers most calls.
+    dlogz: z.number().positive().default(0.01).describe('Stop when the evidence still to come, ln(Z + L_max X) − ln Z, is below this.'),
     learned: learnedSchema.default(learnedSchema.parse({})),
-    /**
-     * Give the exact and learned runs of a model the same sampler seed (common random numbers):
-     * they then differ only through the network, not through nested sampling's own scatter
-     * (≈ √2 × ln Z error ≈ 0.09 at 1000 live points, comparable to the 0.1 target).
-     */
-    commonRandomNumbers: z.boolean().default(true),
-    /** Also run the classifier two-sample test in the exact-vs-learned comparisons (slower). */
-    c2st: z.boolean().default(false),
-    checkpointSeconds: z.number().positive().max(3600).default(5),
+    // Without it, nested sampling's own scatter (≈ √2 × ln Z error ≈ 0.09 at 1000 live points) would
+    // be comparable to the 0.1 target.
+    commonRandomNumbers: z
+      .boolean()
+      .default(true)
+      .describe('Give the exact and learned runs of a model the same sampler seed (common random numbers): they then differ only through the network, not through sampler scatter.'),
+    c2st: z.boolean().default(false).describe('Also run the classifier two-sample test in the exact-vs-learned comparisons (slower).'),
+    checkpointSeconds: checkpointSecondsKey(5),
   })
   .strict();
 

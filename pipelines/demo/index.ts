@@ -3,6 +3,7 @@ import { tableFromColumns, numberColumn } from '../../lib/store/parquet.ts';
 import type { PipelineDefinition, StageDefinition } from '../../lib/engine/pipeline.ts';
 import type { InputFile } from '../../lib/engine/types.ts';
 import { newestMatch } from '../../lib/engine/glob.ts';
+import { checkpointSecondsKey, seedKey } from '../../lib/engine/common-keys.ts';
 import { crossFieldIssue } from '../../lib/engine/schema-rules.ts';
 import { MIN_OBSERVATIONS, readObservationsCsv } from './data.ts';
 import { PARAM_NAMES, PRIOR_BOX, integrate, logLikelihood } from './oscillator.ts';
@@ -16,39 +17,32 @@ import { PARAM_NAMES, PRIOR_BOX, integrate, logLikelihood } from './oscillator.t
  */
 const schema = z
   .object({
-    seed: z.number().int().nonnegative().default(42),
-    observations: z.number().int().min(MIN_OBSERVATIONS).max(100_000).default(100),
-    /** Observation window [s]; RK4 resolves it with `substeps` steps. */
-    duration: z.number().positive().max(1000).default(10),
-    noise: z.number().positive().default(0.05),
+    seed: seedKey,
+    observations: z.number().int().min(MIN_OBSERVATIONS).max(100_000).default(100).describe('Simulated observations, evenly spaced over the window.'),
+    duration: z.number().positive().max(1000).default(10).describe('Observation window [s]; RK4 resolves it with `substeps` steps.'),
+    noise: z.number().positive().default(0.05).describe('Gaussian noise σ of every observation (simulated, and assumed by the likelihood).'),
     truth: z
-      .object({ omega: z.number().positive(), gamma: z.number().nonnegative(), amplitude: z.number().positive() })
+      .object({
+        omega: z.number().positive().describe('True natural frequency ω [rad/s] of x″ + 2γx′ + ω²x = 0.'),
+        gamma: z.number().nonnegative().describe('True damping rate γ [1/s].'),
+        amplitude: z.number().positive().describe('True initial displacement A = x(0).'),
+      })
       .strict()
       .default({ omega: 1.7, gamma: 0.15, amplitude: 1.2 }),
-    /** Read observations (CSV with columns t,y) from the newest file matching this glob instead of simulating. */
-    dataGlob: z.string().optional(),
-    /** Independent ensemble-MCMC runs (a fan-out); R̂ across them tests convergence. */
-    chains: z.number().int().min(2).max(64).default(4),
-    /** Walkers per run (even, ≥ 2 × 3 parameters). */
-    walkers: z.number().int().min(6).max(1024).multipleOf(2).default(16),
-    /** Ensemble steps per run; each step moves every walker. */
-    steps: z.number().int().min(2).max(1_000_000).default(2000),
-    burnIn: z.number().int().nonnegative().default(400),
-    /** Each run starts in a small ball around the best of this many prior draws. */
-    initDraws: z.number().int().min(1).max(100_000).default(300),
-    substeps: z.number().int().min(10).max(1_000_000).default(5000),
-    concurrency: z.number().int().min(1).max(64).default(2),
-    /** Also run nested sampling with a learned likelihood (tfjs network) and compare it with the exact one. */
-    learnedLikelihood: z.boolean().default(false),
-    /** True-likelihood calls before the network is first trained (learned-likelihood stage). */
-    warmupCalls: z.number().int().min(100).max(1_000_000).default(2000),
-    /** Live points of the nested-sampling stage. */
-    nlive: z.number().int().min(10).max(100_000).default(400),
-    checkpointSeconds: z.number().positive().max(3600).default(2),
-    /** Heartbeat timeout of the long stages: how soon a lost worker's stage is retried on another. */
-    heartbeatSeconds: z.number().min(1).max(600).default(10),
-    /** The run fails (non-retryably) when any parameter's R̂ exceeds this. */
-    maxRhat: z.number().min(1).default(1.1),
+    dataGlob: z.string().optional().describe('Read observations (CSV with columns t,y) from the newest file matching this glob instead of simulating.'),
+    chains: z.number().int().min(2).max(64).default(4).describe('Independent ensemble-MCMC runs (a fan-out); R̂ across them tests convergence.'),
+    walkers: z.number().int().min(6).max(1024).multipleOf(2).default(16).describe('Walkers per run (even, ≥ 2 × 3 parameters).'),
+    steps: z.number().int().min(2).max(1_000_000).default(2000).describe('Ensemble steps per run; each step moves every walker.'),
+    burnIn: z.number().int().nonnegative().default(400).describe('Steps dropped from the start of every run before the posterior is summarised.'),
+    initDraws: z.number().int().min(1).max(100_000).default(300).describe('Each run starts in a small ball around the best of this many prior draws.'),
+    substeps: z.number().int().min(10).max(1_000_000).default(5000).describe('RK4 steps over the observation window in every likelihood call.'),
+    concurrency: z.number().int().min(1).max(64).default(2).describe('MCMC runs at once.'),
+    learnedLikelihood: z.boolean().default(false).describe('Also run nested sampling with a learned likelihood (tfjs network) and compare it with the exact one.'),
+    warmupCalls: z.number().int().min(100).max(1_000_000).default(2000).describe('True-likelihood calls before the network is first trained (learned-likelihood stage).'),
+    nlive: z.number().int().min(10).max(100_000).default(400).describe('Live points of the nested-sampling stage.'),
+    checkpointSeconds: checkpointSecondsKey(2),
+    heartbeatSeconds: z.number().min(1).max(600).default(10).describe("Heartbeat timeout of the long stages: how soon a lost worker's stage is retried on another."),
+    maxRhat: z.number().min(1).default(1.1).describe("The run fails (non-retryably) when any parameter's R̂ exceeds this."),
   })
   .strict()
   .superRefine((c, ctx) => {

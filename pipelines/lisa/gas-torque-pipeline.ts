@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { checkpointSecondsKey, seedKey } from '../../lib/engine/common-keys.ts';
 import type { PipelineDefinition, StageDefinition } from '../../lib/engine/pipeline.ts';
 import type { Json } from '../../lib/engine/types.ts';
 import { gasTorqueFigures } from './report.ts';
@@ -15,38 +16,27 @@ import { torqueProblem, torqueTruth, type Injection, type TorqueSettings } from 
 const DEFAULT_SOURCE = { totalMass: 1e5, massRatio: 0.01, redshift: 0.3 };
 const torqueSchema = z
   .object({
-    /** Mean torque amplitude Ā in da/dt = (da/dt)_GW [1 + A (a/10M)^n_r]. */
-    amplitude: z.number().positive().default(1e-4),
-    /** Radial slope n_r (> −5/2). */
-    slope: z.number().gt(-2.5).default(2),
-    /** OU correlation time of A(t), in units of the observation time. */
-    correlationTime: z.number().positive().default(0.1),
+    amplitude: z.number().positive().default(1e-4).describe('Mean torque amplitude Ā in da/dt = (da/dt)_GW [1 + A (a/10M)^n_r].'),
+    slope: z.number().gt(-2.5).default(2).describe('Radial slope n_r (> −5/2).'),
+    correlationTime: z.number().positive().default(0.1).describe('OU correlation time of A(t), in units of the observation time.'),
   })
   .strict();
 
 const schema = z
   .object({
-    seed: z.number().int().nonnegative().default(42),
+    seed: seedKey,
     source: sourceSchema.default(sourceSchema.parse(DEFAULT_SOURCE)),
     torque: torqueSchema.default(torqueSchema.parse({})),
-    /** Relative variability levels σ of the torque amplitude, A(t) = Ā (1 + σ ξ(t)). */
-    variability: z.array(z.number().nonnegative()).min(1).max(100).default([0, 0.003, 0.01, 0.03]),
-    /** OU realisations (injections) per variability level. */
-    seeds: z.number().int().min(1).max(1000).default(2),
-    /**
-     * Add a noise realisation to each injection. Off by default: zero-noise injections isolate
-     * the systematic bias (with noise the median scatters by ~1σ on its own).
-     */
-    noise: z.boolean().default(false),
-    /** Prior box: injection ± this many Fisher σ (seven-parameter template) per parameter. */
-    priorHalfWidth: z.number().positive().default(10),
-    /** Live points per recovery. */
-    nlive: z.number().int().min(50).max(100_000).default(200),
-    /** Fine-grid points per data bin for the injection's phase quadrature. */
-    refinement: z.number().int().min(2).max(1000).default(20),
-    /** Recoveries run at once (each is one nested-sampling stage branch). */
-    concurrency: z.number().int().min(1).max(64).default(2),
-    checkpointSeconds: z.number().positive().max(3600).default(5),
+    variability: z.array(z.number().nonnegative()).min(1).max(100).default([0, 0.003, 0.01, 0.03]).describe('Relative variability levels σ of the torque amplitude, A(t) = Ā (1 + σ ξ(t)).'),
+    seeds: z.number().int().min(1).max(1000).default(2).describe('OU realisations (injections) per variability level.'),
+    // Off by default: zero-noise injections isolate the systematic bias (with noise the median
+    // scatters by ~1σ on its own).
+    noise: z.boolean().default(false).describe('Add a noise realisation to each injection.'),
+    priorHalfWidth: z.number().positive().default(10).describe('Prior box: injection ± this many Fisher σ (seven-parameter template) per parameter.'),
+    nlive: z.number().int().min(50).max(100_000).default(200).describe('Live points per recovery.'),
+    refinement: z.number().int().min(2).max(1000).default(20).describe("Fine-grid points per data bin for the injection's phase quadrature."),
+    concurrency: z.number().int().min(1).max(64).default(2).describe('Recoveries run at once (each is one nested-sampling stage branch).'),
+    checkpointSeconds: checkpointSecondsKey(5),
   })
   .strict();
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { checkpointSecondsKey, seedKey } from '../../lib/engine/common-keys.ts';
 import type { PipelineDefinition, StageDefinition } from '../../lib/engine/pipeline.ts';
 import type { Json } from '../../lib/engine/types.ts';
 import { mbhbExperiment, type MbhbExperiment, type MbhbSettings } from './mbhb-model.ts';
@@ -16,33 +17,25 @@ const DEFAULT_SOURCE = { totalMass: 1e6, massRatio: 0.5, redshift: 1 };
 
 const schema = z
   .object({
-    /** Seeds the observed noise realisation and every sampler. */
-    seed: z.number().int().nonnegative().default(42),
+    seed: seedKey.describe('Seeds the observed noise realisation and every sampler.'),
     /** The injected binary and its data grid (source-frame total mass, q, z, …; see source.ts). */
     source: sourceSchema.default(sourceSchema.parse(DEFAULT_SOURCE)),
-    /**
-     * Uniform prior box: injection ± this many Fisher σ per parameter (q capped at 1). Narrow
-     * priors around the injection, as in the seed paper; 10 σ keeps the coalescence phase far from
-     * its 2π wrap, so its posterior is unimodal.
-     */
-    priorHalfWidth: z.number().positive().default(10),
-    /** Live points of the reference nested-sampling run. */
-    nlive: z.number().int().min(50).max(100_000).default(1000),
+    // Narrow priors around the injection, as in the seed paper; 10 σ keeps the coalescence phase far
+    // from its 2π wrap, so its posterior is unimodal.
+    priorHalfWidth: z.number().positive().default(10).describe('Uniform prior box: injection ± this many Fisher σ per parameter (q capped at 1).'),
+    nlive: z.number().int().min(50).max(100_000).default(1000).describe('Live points of the reference nested-sampling run.'),
     snl: z
       .object({
-        rounds: z.number().int().min(1).max(100).default(4),
-        /**
-         * Simulations per round: the call budget is rounds × this. 4 × 125 = 500 ≈ 1.8 % of the
-         * ~28k calls of the 1000-live-point reference; 3 × 100 gave min BC 0.95–0.97 (seed-dependent).
-         */
-        simulationsPerRound: z.number().int().min(20).max(100_000).default(125),
-        posteriorSamples: z.number().int().min(100).max(1_000_000).default(4000),
+        rounds: z.number().int().min(1).max(100).default(4).describe('Rounds of sequential neural likelihood: simulate at θ from the current posterior (the prior in round 1), retrain the flow.'),
+        // 4 × 125 = 500 ≈ 1.8 % of the ~28k calls of the 1000-live-point reference; 3 × 100 gave
+        // min BC 0.95–0.97 (seed-dependent).
+        simulationsPerRound: z.number().int().min(20).max(100_000).default(125).describe('Simulations per round: the call budget is rounds × this.'),
+        posteriorSamples: z.number().int().min(100).max(1_000_000).default(4000).describe("Posterior draws made after each round (the last round's are the SNL posterior)."),
       })
       .strict()
       .default({ rounds: 4, simulationsPerRound: 125, posteriorSamples: 4000 }),
-    /** Also run the classifier two-sample test in the comparison. */
-    c2st: z.boolean().default(true),
-    checkpointSeconds: z.number().positive().max(3600).default(5),
+    c2st: z.boolean().default(true).describe('Also run the classifier two-sample test in the comparison.'),
+    checkpointSeconds: checkpointSecondsKey(5),
   })
   .strict();
 

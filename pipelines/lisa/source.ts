@@ -18,20 +18,13 @@ const GPC_S = (1e3 * MPC_M) / C_M_S;
 
 export const sourceSchema = z
   .object({
-    /** Source-frame total mass, M_sun. */
-    totalMass: z.number().positive(),
-    /** q = m2/m1 ∈ (0, 1]. */
-    massRatio: z.number().positive().max(1),
-    /** Cosmological redshift; D_L from flat ΛCDM (Planck 2018). */
-    redshift: z.number().positive(),
-    /** Injected coalescence phase, rad (t_c is the reference epoch, 0). */
-    phase: z.number().default(1),
-    /** Years of inspiral before coalescence in the data: sets the lowest frequency. */
-    observationYears: z.number().positive().max(100).default(1),
-    /** Log-spaced frequency bins between that frequency and the ISCO. */
-    frequencyBins: z.number().int().min(16).max(100_000).default(256),
-    /** Mission duration setting the galactic confusion noise (Robson et al. 2019, Table 1). */
-    missionYears: z.enum(MISSION_YEARS).default('4'),
+    totalMass: z.number().positive().describe('Source-frame total mass, M_sun.'),
+    massRatio: z.number().positive().max(1).describe('q = m2/m1 ∈ (0, 1].'),
+    redshift: z.number().positive().describe('Cosmological redshift; D_L from flat ΛCDM (Planck 2018).'),
+    phase: z.number().default(1).describe('Injected coalescence phase, rad (t_c is the reference epoch, 0).'),
+    observationYears: z.number().positive().max(100).default(1).describe('Years of inspiral before coalescence in the data: sets the lowest frequency.'),
+    frequencyBins: z.number().int().min(16).max(100_000).default(256).describe('Log-spaced frequency bins between that frequency and the ISCO.'),
+    missionYears: z.enum(MISSION_YEARS).default('4').describe('Mission duration setting the galactic confusion noise (Robson et al. 2019, Table 1).'),
   })
   .strict();
 export type SourceConfig = z.infer<typeof sourceSchema>;

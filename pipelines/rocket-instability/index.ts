@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { UserError } from '../../lib/engine/errors.ts';
 import { matchingFiles } from '../../lib/engine/glob.ts';
 import type { PipelineDefinition, StageDefinition } from '../../lib/engine/pipeline.ts';
+import { seedKey } from '../../lib/engine/common-keys.ts';
 import { crossFieldIssue } from '../../lib/engine/schema-rules.ts';
 import type { InputFile, Json } from '../../lib/engine/types.ts';
 import { DEFAULT_THRESHOLD } from './constants.ts';
@@ -32,35 +33,26 @@ const PRESETS = {
 
 const networkSchema = z
   .object({
-    hiddenUnits: z.array(z.number().int().min(1)).min(1).default([64, 64]),
-    /** Members of each deep ensemble (preset: 5 / 5). */
-    ensembleSize: z.number().int().min(2).max(32).optional(),
-    /** Training epochs per member, early-stopped on the validation runs (preset: 60 / 150). */
-    epochs: z.number().int().min(1).max(10_000).optional(),
-    batchSize: z.number().int().min(1).default(256),
-    learningRate: z.number().positive().default(3e-3),
-    patience: z.number().int().min(1).default(15),
-    /**
-     * Variance floor in standardised target units: 0.01 is an sd of 0.1 target sd (≈ 0.06 bar), the
-     * envelope's own measurement noise. With the floor at 1e-4 the members grew overconfident on
-     * the training runs within a few epochs and early stopping kept epoch 0 (demo data, 24 runs).
-     */
-    minVariance: z.number().positive().default(0.01),
-    /** β of the β-NLL loss (Seitzer et al. 2022); 0: the plain Gaussian NLL. */
-    beta: z.number().min(0).max(1).default(0),
+    hiddenUnits: z.array(z.number().int().min(1)).min(1).default([64, 64]).describe("Widths of each member's hidden layers."),
+    ensembleSize: z.number().int().min(2).max(32).optional().describe('Members of each deep ensemble (preset: 5 / 5).'),
+    epochs: z.number().int().min(1).max(10_000).optional().describe('Training epochs per member, early-stopped on the validation runs (preset: 60 / 150).'),
+    batchSize: z.number().int().min(1).default(256).describe('Training batch size.'),
+    learningRate: z.number().positive().default(3e-3).describe('Initial Adam learning rate, annealed by a cosine schedule to 1/30 of it.'),
+    patience: z.number().int().min(1).default(15).describe('Epochs without a better validation loss before a member stops training.'),
+    // 0.01 is an sd of 0.1 target sd (≈ 0.06 bar), the envelope's own measurement noise. With the
+    // floor at 1e-4 the members grew overconfident on the training runs within a few epochs and
+    // early stopping kept epoch 0 (demo data, 24 runs).
+    minVariance: z.number().positive().default(0.01).describe('Variance floor in standardised target units.'),
+    beta: z.number().min(0).max(1).default(0).describe('β of the β-NLL loss (Seitzer et al. 2022); 0: the plain Gaussian NLL.'),
   })
   .strict();
 
 const warningSchema = z
   .object({
-    /** Alarm when the forecast probability of exceeding `threshold` reaches this … */
-    probability: z.number().min(0).max(1).default(0.2),
-    /** … at this many consecutive forecast origins (stride apart). */
-    persistence: z.number().int().min(1).max(1000).default(3),
-    /** A hit is an alarm between minLeadMs and maxLeadMs before the threshold crossing. */
-    minLeadMs: z.number().nonnegative().default(300),
-    /** An alarm longer than this before the crossing counts as an early (false) alarm. */
-    maxLeadMs: z.number().positive().max(600_000).default(2000),
+    probability: z.number().min(0).max(1).default(0.2).describe('Alarm when the forecast probability of exceeding `threshold` reaches this …'),
+    persistence: z.number().int().min(1).max(1000).default(3).describe('… at this many consecutive forecast origins (stride apart).'),
+    minLeadMs: z.number().nonnegative().default(300).describe('A hit is an alarm between minLeadMs and maxLeadMs before the threshold crossing.'),
+    maxLeadMs: z.number().positive().max(600_000).default(2000).describe('An alarm longer than this before the crossing counts as an early (false) alarm.'),
   })
   .strict()
   .superRefine((w, ctx) => {
@@ -69,49 +61,39 @@ const warningSchema = z
 
 const fields = z
   .object({
-    seed: z.number().int().nonnegative().default(42),
-    /** `demo`: 40 simulated runs, a few minutes on 2 cores; `full`: 100 runs and longer training (the bench). */
-    preset: z.enum(['demo', 'full']).default('demo'),
-    /** `analyze`: train + evaluate; `forecast`: forecast `runFile` with the model trained on `dataDir`; `generate`: write simulated runs into `dataDir`. */
-    mode: z.enum(['analyze', 'forecast', 'generate']).default('analyze'),
-    /** Folder of test-run Parquet files (columns t, p_dyn, oh_star, p_inj, t_inj, p_c, u_lox, u_h2); unset: simulate the runs in the store. */
-    dataDir: z.string().optional(),
-    /** File-name pattern (`*`, `?`) of the test runs inside dataDir; files are taken in name order, so name new runs to sort last. */
-    runPattern: z.string().default('*.parquet'),
-    /** mode=forecast: the test run to forecast (left out of training even when it is in dataDir). */
-    runFile: z.string().optional(),
-    /** Simulated test runs (no dataDir, or mode=generate) (preset: 40 / 100); even-numbered runs are scripted unstable. */
-    runs: z.number().int().min(4).max(10_000).optional(),
-    /** Length of a simulated test run [s]. */
-    runDuration: z.number().min(2).max(600).default(10),
-    /** Share of simulated runs with the subcritical (bistable) amplitude equation. */
-    subcriticalFraction: z.number().min(0).max(1).default(0.33),
-    /** Forecast horizon [ms]. */
-    horizonMs: z.number().int().min(10).max(5000).default(500),
-    /** Spacing of forecast origins [ms]. */
-    strideMs: z.number().int().min(1).max(10_000).default(20),
-    /** Instability threshold on the 1T envelope [bar]. */
-    threshold: z.number().positive().default(DEFAULT_THRESHOLD),
-    /** Shares of the (stable and unstable) runs held out for testing and for early stopping + recalibration. */
-    testFraction: z.number().min(0.05).max(0.8).default(0.3),
-    validationFraction: z.number().min(0.05).max(0.8).default(0.2),
-    /** Sensor sets of the ablation (the first is the model of the warnings, attribution and failure test; `all` is always trained). */
-    sensorSets: z.array(z.enum(SENSOR_SET_NAMES as [SensorSet, ...SensorSet[]])).min(1).default([...SENSOR_SET_NAMES]),
+    seed: seedKey,
+    preset: z.enum(['demo', 'full']).default('demo').describe('`demo`: 40 simulated runs, a few minutes on 2 cores; `full`: 100 runs and longer training (the bench). Fills the size keys left unset.'),
+    mode: z
+      .enum(['analyze', 'forecast', 'generate'])
+      .default('analyze')
+      .describe('`analyze`: train + evaluate; `forecast`: forecast `runFile` with the model trained on `dataDir`; `generate`: write simulated runs into `dataDir`.'),
+    dataDir: z.string().optional().describe('Folder of test-run Parquet files (columns t, p_dyn, oh_star, p_inj, t_inj, p_c, u_lox, u_h2); unset: simulate the runs in the store.'),
+    runPattern: z.string().default('*.parquet').describe('File-name pattern (`*`, `?`) of the test runs inside dataDir; files are taken in name order, so name new runs to sort last.'),
+    runFile: z.string().optional().describe('mode=forecast: the test run to forecast (left out of training even when it is in dataDir).'),
+    runs: z.number().int().min(4).max(10_000).optional().describe('Simulated test runs (no dataDir, or mode=generate) (preset: 40 / 100); even-numbered runs are scripted unstable.'),
+    runDuration: z.number().min(2).max(600).default(10).describe('Length of a simulated test run [s].'),
+    subcriticalFraction: z.number().min(0).max(1).default(0.33).describe('Share of simulated runs with the subcritical (bistable) amplitude equation.'),
+    horizonMs: z.number().int().min(10).max(5000).default(500).describe('Forecast horizon [ms].'),
+    strideMs: z.number().int().min(1).max(10_000).default(20).describe('Spacing of forecast origins [ms].'),
+    threshold: z.number().positive().default(DEFAULT_THRESHOLD).describe('Instability threshold on the 1T envelope [bar].'),
+    testFraction: z.number().min(0.05).max(0.8).default(0.3).describe('Share of the (stable and unstable) runs held out for testing.'),
+    validationFraction: z.number().min(0.05).max(0.8).default(0.2).describe('Share of the (stable and unstable) runs held out for early stopping and recalibration.'),
+    sensorSets: z
+      .array(z.enum(SENSOR_SET_NAMES as [SensorSet, ...SensorSet[]]))
+      .min(1)
+      .default([...SENSOR_SET_NAMES])
+      .describe('Sensor sets of the ablation (the first is the model of the warnings, attribution and failure test; `all` is always trained).'),
     network: networkSchema.default(networkSchema.parse({})),
-    /** Rescale the predictive variance on the validation runs (one NLL-optimal factor). */
-    recalibrate: z.boolean().default(true),
+    recalibrate: z.boolean().default(true).describe('Rescale the predictive variance on the validation runs (one NLL-optimal factor).'),
     warning: warningSchema.default(warningSchema.parse({})),
-    /** The dynamic-pressure sensor dies (reads 0) at this fraction of every held-out run. */
-    failureAt: z.number().min(0).max(1).default(0.5),
-    /** Held-out origins for integrated gradients, and the points of its path integral. */
-    attributionRows: z.number().int().min(1).max(100_000).default(200),
-    integrationSteps: z.number().int().min(2).max(10_000).default(32),
-    /** Fan-out branches run at once. */
-    concurrency: z.number().int().min(1).max(64).default(2),
+    failureAt: z.number().min(0).max(1).default(0.5).describe('The dynamic-pressure sensor dies (reads 0) at this fraction of every held-out run.'),
+    attributionRows: z.number().int().min(1).max(100_000).default(200).describe('Held-out origins for integrated gradients.'),
+    integrationSteps: z.number().int().min(2).max(10_000).default(32).describe('Points of the integrated-gradients path integral.'),
+    concurrency: z.number().int().min(1).max(64).default(2).describe('Fan-out branches run at once.'),
   })
   .strict();
 
-const schema = fields.superRefine(checkModeAndSplits);
+const schema = fields.superRefine(checkModeAndSplits).transform(fillPresetSizes);
 
 /** Rules between keys, checked when the config is loaded rather than after the runs are simulated. */
 function checkModeAndSplits(c: z.infer<typeof fields>, ctx: z.RefinementCtx): void {
@@ -127,12 +109,16 @@ function checkModeAndSplits(c: z.infer<typeof fields>, ctx: z.RefinementCtx): vo
   }
 }
 
-export type RocketConfig = z.infer<typeof schema>;
-
-export function resolveSizes(c: RocketConfig) {
+/**
+ * The preset's sizes in the keys the user left unset, filled when the config is parsed: the stored
+ * config (manifest, report, `validate --json`) holds the sizes the run uses, and parses to itself.
+ */
+function fillPresetSizes(c: z.infer<typeof fields>) {
   const p = PRESETS[c.preset];
-  return { runs: c.runs ?? p.runs, ensembleSize: c.network.ensembleSize ?? p.ensembleSize, epochs: c.network.epochs ?? p.epochs };
+  return { ...c, runs: c.runs ?? p.runs, network: { ...c.network, ensembleSize: c.network.ensembleSize ?? p.ensembleSize, epochs: c.network.epochs ?? p.epochs } };
 }
+
+export type RocketConfig = z.infer<typeof schema>;
 
 /** The training files: everything in dataDir matching runPattern except the run to forecast. */
 function trainingFiles(c: RocketConfig): string[] {
@@ -179,7 +165,7 @@ function runsStage(c: RocketConfig, files: InputFile[]): StageDefinition {
   // sort last leaves every earlier branch's cache key unchanged.
   const values: Json[] = c.dataDir
     ? files.map((f) => ({ kind: 'file', path: f.path, sha256: f.sha256 }))
-    : Array.from({ length: resolveSizes(c).runs }, (_, index) => ({ kind: 'simulate', index, durationSeconds: c.runDuration, subcriticalFraction: c.subcriticalFraction }));
+    : Array.from({ length: c.runs }, (_, index) => ({ kind: 'simulate', index, durationSeconds: c.runDuration, subcriticalFraction: c.subcriticalFraction }));
   return {
     name: 'runs',
     activity: 'forecast',
@@ -189,9 +175,8 @@ function runsStage(c: RocketConfig, files: InputFile[]): StageDefinition {
 }
 
 function trainStage(c: RocketConfig): StageDefinition {
-  const sizes = resolveSizes(c);
   const sets = c.mode === 'forecast' ? ['all'] : ['all', ...c.sensorSets.filter((s) => s !== 'all')];
-  const { learningRate, ensembleSize: _e, epochs: _p, ...network } = c.network;
+  const { learningRate, ...network } = c.network;
   return {
     name: 'train',
     activity: 'forecast',
@@ -202,7 +187,7 @@ function trainStage(c: RocketConfig): StageDefinition {
       testFraction: c.testFraction,
       validationFraction: c.validationFraction,
       recalibrate: c.recalibrate,
-      network: { ...network, ensembleSize: sizes.ensembleSize, epochs: sizes.epochs, learningRate: { kind: 'cosine', initial: learningRate, final: learningRate / 30 } },
+      network: { ...network, learningRate: { kind: 'cosine', initial: learningRate, final: learningRate / 30 } },
     },
     fanOut: { param: 'sensorSet', values: sets, concurrency: c.concurrency },
     heartbeatTimeoutMs: 120_000,
@@ -233,6 +218,6 @@ function generateStage(c: RocketConfig): StageDefinition {
   return {
     name: 'generate',
     activity: 'forecast',
-    params: { task: 'generate', dataDir: resolve(c.dataDir), runs: resolveSizes(c).runs, runDuration: c.runDuration, subcriticalFraction: c.subcriticalFraction },
+    params: { task: 'generate', dataDir: resolve(c.dataDir), runs: c.runs, runDuration: c.runDuration, subcriticalFraction: c.subcriticalFraction },
   };
 }

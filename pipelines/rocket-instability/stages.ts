@@ -22,7 +22,7 @@ import { numberColumn, parquetToTable, tableFromColumns, tableFromRows, tableRow
 import { RUN_COLUMNS } from './constants.ts';
 import { evaluate, type EvaluationOptions } from './evaluation.ts';
 import { extractFeatures, thresholdCrossing, type SensorSet } from './features.ts';
-import { assignRoles, Forecaster, trainForecaster, type RunFeatures, type TrainedForecaster } from './forecaster.ts';
+import { assignRoles, Forecaster, forecasterFromTable, forecasterTable, trainForecaster, type RunFeatures } from './forecaster.ts';
 import { firstAlarm, normalCdf, Z90, type WarningRule } from './metrics.ts';
 import { drawSchedule, simulateRun, type Bifurcation } from './simulator.ts';
 
@@ -116,8 +116,6 @@ async function loadRuns(io: TaskIO): Promise<RunFeatures[]> {
   });
 }
 
-const jsonOf = <T>(table: Table): T => JSON.parse(String(table.getChild('json')!.get(0))) as T;
-
 const train: Task = async (io) => {
   const runs = await loadRuns(io);
   const roles = assignRoles(runs, Number(io.params.testFraction), Number(io.params.validationFraction));
@@ -131,7 +129,7 @@ const train: Task = async (io) => {
     onEpoch: (p, checkpoint) =>
       io.tick({ fraction: (p.member + p.epoch / (network.epochs ?? 100)) / p.ensembleSize, message: `${io.params.sensorSet}: member ${p.member + 1}/${p.ensembleSize} epoch ${p.epoch} val NLL ${p.valLoss.toPrecision(3)}` }, checkpoint),
   });
-  await io.write('model', tableFromColumns({ json: [JSON.stringify(trained)] }));
+  await io.write('model', forecasterTable(trained));
   await io.write('losses', tableFromColumns({ ...trained.losses }));
   await io.write('roles', tableFromColumns({ run: runs.map((r) => r.run), role: runs.map((r) => roles.get(r.run)!) }));
   return {
@@ -152,7 +150,7 @@ export function warningRule(p: { [key: string]: Json }): WarningRule {
 
 const evaluateTask: Task = async (io) => {
   const runs = await loadRuns(io);
-  const models = (await io.inputBranches('train', 'model')).map((t) => new Forecaster(jsonOf<TrainedForecaster>(t)));
+  const models = (await io.inputBranches('train', 'model')).map((t) => new Forecaster(forecasterFromTable(t)));
   const roles = new Map(tableRows(await io.input('train', 'roles')).map((r) => [String(r.run), String(r.role)]));
   const testIndices = runs.map((r, i) => (roles.get(r.run) === 'test' ? i : -1)).filter((i) => i >= 0);
   const test = await Promise.all(testIndices.map(async (i) => ({ features: runs[i]!, series: columnsOf(await io.input('runs', 'series', i)) })));
@@ -191,7 +189,7 @@ const forecastTask: Task = async (io) => {
   const source = io.params.source as unknown as FileSource;
   const series = await readRunFile(source.path);
   const features = extractFeatures(series, featureOptions(io.params));
-  const model = new Forecaster(jsonOf<TrainedForecaster>(await io.input('train', 'model', 0)));
+  const model = new Forecaster(forecasterFromTable(await io.input('train', 'model', 0)));
   try {
     const p = model.predict([{ run: basename(source.path), crossing: NaN, features }]);
     const rule = warningRule(io.params);

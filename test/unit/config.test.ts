@@ -7,6 +7,9 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { planRun } from '../../activities/engine.ts';
 import { loadConfig } from '../../lib/engine/config.ts';
+import { configReference } from '../../lib/engine/config-reference.ts';
+import { closestName } from '../../lib/engine/did-you-mean.ts';
+import { UserError } from '../../lib/engine/errors.ts';
 import { sha256 } from '../../lib/store/hash.ts';
 import { tableFromColumns, tableToParquet } from '../../lib/store/parquet.ts';
 import { DATA_DIR as ATMOSPHERIC_DATA } from '../../pipelines/atmospheric-retrieval/data.ts';
@@ -48,6 +51,59 @@ test('--set refuses empty and prototype path segments, and no prototype is pollu
   assert.equal(Object.hasOwn(Object.prototype, 'polluted'), false);
   // A key inherited from Object.prototype is no config key either: it is created, then refused as unknown.
   await assert.rejects(loadConfig(demo, undefined, ['toString.x=1']), /--set toString\.x: toString: unknown key/);
+});
+
+test('a config with several mistakes reports every one, each with its line, and unknown keys with the closest known key', async () => {
+  const file = write('typos.yaml', 'seed: 1\nchians: 3\nnlive: 5\ntruth:\n  omgea: 1\n  gamma: 0.1\n  amplitude: 1\nsteps: many\n');
+  const error = await loadConfig(demo, file).then(() => assert.fail('accepted'), (err: unknown) => err);
+  assert.ok(error instanceof UserError);
+  const keys = 'seed, observations, duration, noise, truth, dataGlob, chains, walkers, steps, burnIn, initDraws, substeps, concurrency, learnedLikelihood, warmupCalls, nlive, checkpointSeconds, heartbeatSeconds, maxRhat';
+  assert.deepEqual(error.problems, [
+    `${file}:4: truth.omega: expected number, received undefined`,
+    `${file}:5: truth.omgea: unknown key (expected one of: omega, gamma, amplitude); did you mean "omega"?`,
+    `${file}:8: steps: expected number, received string`,
+    `${file}:3: nlive: Too small: expected number to be >=10`,
+    `${file}:2: chians: unknown key (expected one of: ${keys}); did you mean "chains"?`,
+  ]);
+  // `run` says one line: the first problem and how many more (`validate` prints them all).
+  assert.equal(error.message, `${error.problems[0]} (and 4 more problems)`);
+  await assert.rejects(loadConfig(getPipeline('atmospheric-retrieval'), undefined, ['surrogate.epoch=3']), /--set surrogate\.epoch: surrogate\.epoch: unknown key \(expected one of: .*\); did you mean "epochs"\?$/);
+  // Case, one swap or one letter away; nothing when no key is close.
+  assert.equal(closestName('NLive', ['nlive', 'dlogz']), 'nlive');
+  assert.equal(closestName('trainigSize', ['trainingSize', 'trainingWindow']), 'trainingSize');
+  assert.equal(closestName('colour', ['seed', 'nlive']), undefined);
+});
+
+test('presets fill the sizes into the loaded config (what manifests, reports and `validate --json` show), and that config loads to itself', async () => {
+  const retrieval = getPipeline('atmospheric-retrieval');
+  const full = (await loadConfig(retrieval, undefined, ['preset=full', 'referenceRuns=2'])).config as Record<string, Record<string, unknown>>;
+  assert.deepEqual([full.trainingSize, full.nlive, full.surrogate!.epochs, full.surrogate!.ensembleSize], [50000, 500, 300, 5]);
+  assert.deepEqual([full.refinement!.trainingSize, full.refinement!.epochs, full.guide!.nlive], [20000, 300, 1000]);
+  // Fed back in (`resume`, a schedule, a saved config): the same config, so the same stages and cache keys.
+  const again = await loadConfig(retrieval, undefined, [], { config: full, source: 'manifest.json' });
+  assert.deepEqual(again.config, full);
+  const rocket = getPipeline('rocket-instability');
+  const demoPreset = (await loadConfig(rocket, undefined, [])).config as Record<string, Record<string, unknown>>;
+  assert.deepEqual([demoPreset.runs, demoPreset.network!.epochs, demoPreset.network!.ensembleSize], [40, 60, 5]);
+  const planned = await new MockActivityEnvironment().run(planRun, { pipeline: 'rocket-instability', config: { preset: 'full' }, storeRoot: join(dir, 'preset-store'), runId: 'preset-1', workflowId: 'preset-1', executionId: 'e1' });
+  const manifest = (planned as Awaited<ReturnType<typeof planRun>>).manifest;
+  assert.deepEqual([manifest.config.runs, (manifest.config.network as Record<string, unknown>).epochs], [100, 150]);
+});
+
+test('every key of every pipeline has a type, a description and (when it has one) its default', () => {
+  for (const pipeline of listPipelines()) {
+    for (const key of configReference(pipeline.schema)) assert.ok(key.description && key.type, `${pipeline.name} ${key.key}`);
+  }
+  const keys = Object.fromEntries(configReference(getPipeline('atmospheric-retrieval').schema).map((k) => [k.key, k]));
+  assert.deepEqual(keys['nlive'], { key: 'nlive', type: 'integer in [20, 100000]', default: 100, description: 'Live points of every nested-sampling run (preset: 100 / 500).' });
+  assert.deepEqual([keys['preset']!.type, keys['preset']!.default], ['default | full', 'default']);
+  assert.deepEqual([keys['surrogate.pcaComponents']!.type, keys['surrogate.pcaComponents']!.default], ['integer ≥ 1 | null', null]);
+  assert.deepEqual([keys['checkpointSeconds']!.type, keys['dlogz']!.type, keys['dataDir']!.default], ['number in (0, 3600]', 'number > 0', undefined]);
+  const lisa = Object.fromEntries(configReference(getPipeline('lisa-gas-torque').schema).map((k) => [k.key, k]));
+  assert.deepEqual([lisa['source.missionYears']!.type, lisa['variability']!.type], ['"1" | "2" | "4" | "0.5"', '(number ≥ 0)[], 1–100 items']);
+  const cosmology = Object.fromEntries(configReference(getPipeline('cosmology').schema).map((k) => [k.key, k]));
+  assert.equal(cosmology['learned.warmupCalls.cpl']!.default, 12000);
+  assert.equal(cosmology['learned.warmupCalls.cpl']!.description, 'True calls before the first training, per model.', "a nested key without its own description takes its parent's");
 });
 
 test('a YAML alias bomb is refused in one line naming the file', async () => {

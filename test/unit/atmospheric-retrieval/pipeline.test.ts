@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { atmosphericRetrieval, guideStages, previewStages, resolveSizes } from '../../../pipelines/atmospheric-retrieval/index.ts';
+import { atmosphericRetrieval, guideStages, previewStages } from '../../../pipelines/atmospheric-retrieval/index.ts';
 import { previewStage } from '../../../pipelines/atmospheric-retrieval/report.ts';
 import { gaussianLogLikelihood, guideLikelihood, surrogateLikelihood, withModelError } from '../../../pipelines/atmospheric-retrieval/retrieval.ts';
 import { logLikelihoodShift, pointsToReweight, reweightNested } from '../../../lib/sampling/reweight.ts';
@@ -8,17 +8,23 @@ import { logLikelihoodShift, pointsToReweight, reweightNested } from '../../../l
 const inputs = (sha256: string) => [{ key: 'dataDir', path: '/x/eclipse_depths.csv', sha256, bytes: 1 }] as never;
 const stagesOf = (c: object) => atmosphericRetrieval.stages(atmosphericRetrieval.schema.parse(c), inputs('aaa'));
 
-test('presets fill only the size keys the user left unset', () => {
+test('presets fill only the size keys the user left unset, and a filled config parses to itself', () => {
   const parse = (c: object) => atmosphericRetrieval.schema.parse(c);
-  assert.deepEqual(resolveSizes(parse({})), { trainingSize: 8000, epochs: 60, ensembleSize: 2, nlive: 100, refinementSize: 4000, refinementEpochs: 150 });
-  assert.deepEqual(resolveSizes(parse({ preset: 'full', nlive: 300, refinement: { trainingSize: 900 } })), {
-    trainingSize: 50000,
-    epochs: 300,
-    ensembleSize: 5,
-    nlive: 300,
-    refinementSize: 900,
-    refinementEpochs: 300,
+  const sizes = (c: ReturnType<typeof parse>) => ({
+    trainingSize: c.trainingSize,
+    epochs: c.surrogate.epochs,
+    ensembleSize: c.surrogate.ensembleSize,
+    nlive: c.nlive,
+    refinementSize: c.refinement.trainingSize,
+    refinementEpochs: c.refinement.epochs,
+    guidedLive: c.guide.nlive,
   });
+  assert.deepEqual(sizes(parse({})), { trainingSize: 8000, epochs: 60, ensembleSize: 2, nlive: 100, refinementSize: 4000, refinementEpochs: 150, guidedLive: 100 });
+  const full = parse({ preset: 'full', nlive: 300, refinement: { trainingSize: 900 }, referenceRuns: 4 });
+  assert.deepEqual(sizes(full), { trainingSize: 50000, epochs: 300, ensembleSize: 5, nlive: 300, refinementSize: 900, refinementEpochs: 300, guidedLive: 1200 });
+  // A stored (filled) config fed back in — resume, schedules, a manifest's config — is the same run.
+  assert.deepEqual(parse(JSON.parse(JSON.stringify(full))), full);
+  assert.deepEqual(stagesOf(full), stagesOf({ preset: 'full', nlive: 300, refinement: { trainingSize: 900 }, referenceRuns: 4 }));
   assert.throws(() => parse({ refinement: { widen: 1.5 } }), 'the Gaussian-region keys are gone');
   assert.throws(() => parse({ refinement: { ensembleSize: 1 } }), 'a guide needs an ensemble spread');
   assert.throws(() => parse({ guide: { relativeSpread: 0.5 } }), 'k · relativeSpread < 1, else the guide accepts everything');

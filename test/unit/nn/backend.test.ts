@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
-import { nvidiaGpuVisible, selectBackend } from '../../../lib/nn/backend.ts';
+import { expectedBackend, nvidiaGpuVisible, selectBackend } from '../../../lib/nn/backend.ts';
 
 const installed = (name: string): boolean => {
   try {
@@ -97,4 +97,20 @@ test('SCIFLOW_TF_BACKEND forces a backend and fails loudly when it is unavailabl
 test('CUDA_VISIBLE_DEVICES can hide every GPU', () => {
   assert.equal(nvidiaGpuVisible({ CUDA_VISIBLE_DEVICES: '-1' }), false);
   assert.equal(nvidiaGpuVisible({ CUDA_VISIBLE_DEVICES: '' }), false);
+});
+
+test('expectedBackend names the backend selectBackend will pick, from the installed packages alone', async () => {
+  const before = tf.getBackend();
+  const expected = await expectedBackend({ env: {}, gpuAvailable: () => false });
+  const selected = await selectBackend({ env: {}, gpuAvailable: () => false });
+  assert.deepEqual([expected.backend, expected.package], [selected.backend, selected.package]);
+  if (!installed('@tensorflow/tfjs-node')) assert.match(expected.reason, /tensorflow: @tensorflow\/tfjs-node is not installed/);
+  await tf.setBackend(before);
+  // Nothing is loaded or activated: a package that is merely found counts.
+  const found: string[] = [];
+  const gpu = await expectedBackend({ env: {}, gpuAvailable: () => true, loadPackage: async (n) => void found.push(n) });
+  assert.deepEqual(gpu, { backend: 'tensorflow', package: '@tensorflow/tfjs-node-gpu', reason: 'first choice' });
+  assert.deepEqual(found, ['@tensorflow/tfjs-node-gpu']);
+  assert.equal(tf.getBackend(), before);
+  await assert.rejects(expectedBackend({ env: { SCIFLOW_TF_BACKEND: 'tensorflow' }, loadPackage: missing }), /SCIFLOW_TF_BACKEND=tensorflow but @tensorflow\/tfjs-node is unavailable/);
 });
