@@ -1,13 +1,10 @@
 import { Context, CancelledFailure } from '@temporalio/activity';
 import type { ArtifactRef, Json } from '../lib/engine/types.ts';
-import type { RunStore } from '../lib/store/run-store.ts';
+import { CHECKPOINT_ARTIFACT as CHECKPOINT, type RunStore } from '../lib/store/run-store.ts';
 import type { Heartbeat } from './supervised.ts';
 
 /** How long a computation runs between two heartbeat/checkpoint checks. */
 const SLICE_MS = 500;
-
-/** Checkpoint files are `checkpoint-<hash>.parquet` beside the stage's outputs. */
-const CHECKPOINT = 'checkpoint';
 
 /** What every long activity reports; the CLI turns it into a progress bar. */
 export interface Progress {

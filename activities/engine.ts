@@ -37,6 +37,9 @@ export function planRun(request: RunRequest & { runId: string; workflowId: strin
       throw new UserError(`run ${request.runId} already exists in ${store.root} (${previous.status}); a run is never overwritten — resume it or choose another id`);
     }
     const now = new Date().toISOString();
+    // A resume submits no labels: the run keeps the ones it was started with.
+    const tags = request.tags ?? previous?.tags;
+    const note = request.note ?? previous?.note;
     const manifest: RunManifest = {
       runId: request.runId,
       workflowId: request.workflowId,
@@ -50,6 +53,8 @@ export function planRun(request: RunRequest & { runId: string; workflowId: strin
       configHash: plan.configHash,
       codeVersion: await codeVersion(),
       seed: plan.seed,
+      ...(tags && { tags }),
+      ...(note && { note }),
       backend: {},
       host: { hostname: hostname(), platform: process.platform, arch: process.arch, cpus: cpus().length, node: process.version },
       inputs,

@@ -18,6 +18,23 @@ export function formatNumber(v: number): string {
   return v.toPrecision(6).replace(/\.?0+$/, '');
 }
 
+/** A number to `digits` significant digits, without trailing zeros (1.697, 0.1389, 46.58). */
+export function formatSignificant(v: number, digits = 4): string {
+  return formatNumber(Number(v.toPrecision(digits)));
+}
+
+/** A size in bytes as people read it: 312 B, 12.3 KB, 4.1 MB. */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  const power = Math.min(units.length - 1, Math.floor(Math.log10(Math.max(bytes, 1)) / 3));
+  return power === 0 ? `${bytes} B` : `${(bytes / 1000 ** power).toFixed(1)} ${units[power]}`;
+}
+
+/** A run's tags as `key=value` words. */
+export function formatTags(tags: Record<string, string> | undefined): string {
+  return Object.entries(tags ?? {}).map(([k, v]) => `${k}=${v}`).join(' ');
+}
+
 export function formatDuration(ms: number | undefined): string {
   if (ms === undefined) return '';
   return ms < 1000 ? `${ms} ms` : ms < 120_000 ? `${(ms / 1000).toFixed(1)} s` : `${(ms / 60_000).toFixed(1)} min`;

@@ -3,7 +3,7 @@ import { WorkflowNotFoundError, type Client, type WorkflowExecutionDescription }
 import { WorkflowExecutionAlreadyStartedError, defaultPayloadConverter } from '@temporalio/common';
 import { UserError } from '../lib/engine/errors.ts';
 import { taskQueueName } from '../lib/engine/pipeline.ts';
-import type { Json, RunManifest, RunOptions, RunRequest, RunStatus, StageRecord } from '../lib/engine/types.ts';
+import type { RunManifest, RunRequest, RunStatus, RunTags, StageRecord } from '../lib/engine/types.ts';
 import { RunStore, assertSafeSegment } from '../lib/store/run-store.ts';
 import type { HeartbeatDetails } from '../activities/checkpoint.ts';
 
@@ -18,6 +18,8 @@ export interface RunView {
   temporalStatus?: string;
   createdAt?: string;
   finishedAt?: string;
+  tags?: RunTags;
+  note?: string;
   error?: string;
   manifest?: string;
   stages: Pick<StageRecord, 'name' | 'status' | 'cached' | 'branches' | 'cachedBranches' | 'completedBranches' | 'startedAt' | 'finishedAt' | 'durationMs' | 'error'>[];
@@ -54,7 +56,7 @@ export function checkRunId(runId: string): string {
  */
 export async function submitRun(
   client: Client,
-  args: { pipeline: string; config: { [key: string]: Json }; storeRoot: string; runId?: string; options?: RunOptions; source?: string; resume?: boolean },
+  args: Pick<RunRequest, 'pipeline' | 'config' | 'storeRoot' | 'options' | 'source' | 'resume' | 'tags' | 'note'> & { runId?: string },
 ): Promise<string> {
   const runId = checkRunId(args.runId ?? newRunId(args.pipeline));
   const store = new RunStore(args.storeRoot);
@@ -62,7 +64,16 @@ export async function submitRun(
     const existing = await store.readManifest(runId);
     if (existing) throw runIdTaken(runId, `it is a ${existing.status} run in ${store.runDir(runId)}`);
   }
-  const request: RunRequest = { pipeline: args.pipeline, config: args.config, storeRoot: args.storeRoot, options: args.options ?? {}, source: args.source, ...(args.resume && { resume: true }) };
+  const request: RunRequest = {
+    pipeline: args.pipeline,
+    config: args.config,
+    storeRoot: args.storeRoot,
+    options: args.options ?? {},
+    source: args.source,
+    ...(args.resume && { resume: true }),
+    ...(args.tags && { tags: args.tags }),
+    ...(args.note && { note: args.note }),
+  };
   try {
     await client.workflow.start(WORKFLOW_TYPE, {
       taskQueue: taskQueueName('cpu'),
@@ -129,6 +140,8 @@ export async function observeRun(client: Client | undefined, store: RunStore, ru
       pipeline: manifest.pipeline,
       createdAt: manifest.createdAt,
       finishedAt: manifest.finishedAt,
+      ...(manifest.tags && { tags: manifest.tags }),
+      ...(manifest.note && { note: manifest.note }),
       manifest: `${store.runDir(runId)}/manifest.json`,
       ...(manifest.error && { error: manifest.error }),
     }),

@@ -6,8 +6,10 @@ import { UserError } from '../../lib/engine/errors.ts';
 import { openResultsDatabase, query, VIEWS, type SkippedFile } from '../../lib/query/index.ts';
 import { allBranchOutputs } from '../../lib/engine/branch-index.ts';
 import { RunStore } from '../../lib/store/run-store.ts';
+import { listPipelines } from '../../pipelines/index.ts';
 import { globalOptions } from '../main.ts';
 import { formatTable, printJson } from '../output.ts';
+import { renderResults, runResults } from '../run-results.ts';
 
 function toCsv(columns: string[], rows: Record<string, unknown>[]): string {
   const cell = (v: unknown) => {
@@ -23,6 +25,21 @@ export function reportSkipped(files: SkippedFile[]): void {
 }
 
 export function registerResultCommands(program: Command): void {
+  program
+    .command('results <runId>')
+    .description("a run's posteriors (median, 68 % and 95 % intervals), evidences, comparisons, stage summaries and artifacts")
+    .action(async (runId: string, _flags: unknown, cmd: Command) => {
+      const g = globalOptions(cmd);
+      const store = new RunStore(g.store);
+      const manifest = await store.readManifest(runId);
+      if (!manifest) throw new UserError(`run ${runId} not found in ${store.root}`);
+      // A pipeline registered only in another process (library API) still has results, without its headline.
+      const pipeline = listPipelines().find((p) => p.name === manifest.pipeline) ?? {};
+      const results = await runResults(store, manifest, pipeline);
+      if (g.json) printJson(results);
+      else process.stdout.write(renderResults(results).join('\n') + '\n');
+    });
+
   program
     .command('query <sql>')
     .description(`SQL (DuckDB) over every run in the store; tables/views: ${VIEWS.join(', ')}`)

@@ -97,7 +97,13 @@ export interface RunRequest {
   source?: string;
   /** Execute an existing run id again (`sciflow resume`); without it an existing run is never replaced. */
   resume?: boolean;
+  /** The user's labels for the run (`--tag k=v`, `--note`); a resume without them keeps the run's. */
+  tags?: RunTags;
+  note?: string;
 }
+
+/** `--tag key=value` labels of a run, queryable (`sciflow query`: runs.tags). */
+export type RunTags = { [key: string]: string };
 
 export interface StageInvocation {
   runId: string;
@@ -184,6 +190,8 @@ export interface RunManifest {
   configHash: string;
   codeVersion: string;
   seed: number;
+  tags?: RunTags;
+  note?: string;
   backend: { [key: string]: Json };
   host: { [key: string]: Json };
   inputs: InputFile[];

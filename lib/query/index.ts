@@ -7,7 +7,8 @@ import type { RunStore } from '../store/run-store.ts';
 
 /**
  * SQL over every run in a store, with DuckDB. Tables built from the manifests:
- *   runs(run_id, workflow_id, pipeline, status, created_at, finished_at, executions, seed, config_hash, code_version, config, error)
+ *   runs(run_id, workflow_id, pipeline, status, created_at, finished_at, executions, seed, config_hash, code_version, config, tags, note, error)
+ *     — config and tags (`--tag k=v`) are JSON: config.steps, tags->>'owner'
  *   stages(run_id, stage, activity, status, cached, branches, cached_branches, started_at, finished_at, duration_ms, error)
  *   artifacts(run_id, stage, branch, name, uri, path, sha256, rows, bytes, verified)
  *     — verified: the file exists and matches its recorded sha256; only verified files are read below;
@@ -37,7 +38,7 @@ export interface ResultsDatabase {
 const TYPES = {
   runs: {
     run_id: 'VARCHAR', workflow_id: 'VARCHAR', pipeline: 'VARCHAR', status: 'VARCHAR', created_at: 'TIMESTAMP', finished_at: 'TIMESTAMP',
-    executions: 'INTEGER', seed: 'BIGINT', config_hash: 'VARCHAR', code_version: 'VARCHAR', config: 'JSON', error: 'VARCHAR',
+    executions: 'INTEGER', seed: 'BIGINT', config_hash: 'VARCHAR', code_version: 'VARCHAR', config: 'JSON', tags: 'JSON', note: 'VARCHAR', error: 'VARCHAR',
   },
   stages: {
     run_id: 'VARCHAR', stage: 'VARCHAR', activity: 'VARCHAR', status: 'VARCHAR', cached: 'BOOLEAN', branches: 'INTEGER',
@@ -68,7 +69,7 @@ function manifestRows(store: RunStore, manifests: RunManifest[]) {
     rows.runs.push({
       run_id: m.runId, workflow_id: m.workflowId ?? m.runId, pipeline: m.pipeline, status: m.status, created_at: m.createdAt,
       finished_at: m.finishedAt ?? null, executions: m.executions, seed: m.seed, config_hash: m.configHash, code_version: m.codeVersion,
-      config: m.config, error: m.error ?? null,
+      config: m.config, tags: m.tags ?? {}, note: m.note ?? null, error: m.error ?? null,
     });
     for (const s of m.stages) {
       rows.stages.push({

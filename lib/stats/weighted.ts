@@ -122,24 +122,35 @@ export function credibleInterval(sample: WeightedSample, mass: number): [number,
   return [lo, hi];
 }
 
-/** Mean, sd, median, the 68 % and 95 % central intervals and the Kish ESS of one parameter. */
-export interface ParameterSummary {
-  mean: number;
-  sd: number;
+/** The median and the 68 % and 95 % central credible intervals of one parameter. */
+export interface CentralIntervals {
   median: number;
   ci68: [number, number];
   ci95: [number, number];
+}
+
+export function centralIntervals(sample: WeightedSample): CentralIntervals {
+  const [q025, q16, q50, q84, q975] = weightedQuantiles(sample, [0.025, 0.16, 0.5, 0.84, 0.975]);
+  return { median: q50, ci68: [q16, q84], ci95: [q025, q975] };
+}
+
+/** centralIntervals of every parameter of a sample set, in its column order. */
+export function intervalsByParameter(set: SampleSet): ({ name: string } & CentralIntervals)[] {
+  return Object.entries(set.samples).map(([name, values]) => ({ name, ...centralIntervals({ values, weights: set.weights }) }));
+}
+
+/** Mean, sd, median, the 68 % and 95 % central intervals and the Kish ESS of one parameter. */
+export interface ParameterSummary extends CentralIntervals {
+  mean: number;
+  sd: number;
   ess: number;
 }
 
 export function summarize(sample: WeightedSample): ParameterSummary {
-  const [q025, q16, q50, q84, q975] = weightedQuantiles(sample, [0.025, 0.16, 0.5, 0.84, 0.975]);
   return {
     mean: weightedMean(sample),
     sd: weightedSd(sample),
-    median: q50,
-    ci68: [q16, q84],
-    ci95: [q025, q975],
+    ...centralIntervals(sample),
     ess: kishEss(sample.weights, sample.values.length),
   };
 }

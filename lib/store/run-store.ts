@@ -5,7 +5,9 @@ import { UserError } from '../engine/errors.ts';
 import type { ArtifactRef, RunManifest, StageResult } from '../engine/types.ts';
 import { writeFileAtomic } from './atomic.ts';
 import { sha256 } from './hash.ts';
-import { parquetToTable, tableFromColumns, tableToParquet } from './parquet.ts';
+
+/** Arrow and parquet-wasm load on first use: commands that only read manifests (`status`) start faster. */
+const parquet = () => import('./parquet.ts');
 
 export class ArtifactError extends Error {
   override name = 'ArtifactError';
@@ -46,6 +48,12 @@ function manifestProblem(value: unknown): string | undefined {
 const SAFE_SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 const isSafeSegment = (value: string) => SAFE_SEGMENT.test(value) && !value.includes('..');
+
+/** Cache and checkpoint index entries are named by a sha256 (a stage cache key). */
+const INDEX_KEY = /^[0-9a-f]{64}$/;
+
+/** Checkpoints are versions (putVersion) of this artifact beside a stage's outputs: `checkpoint-<hash>.parquet`. */
+export const CHECKPOINT_ARTIFACT = 'checkpoint';
 
 export function assertSafeSegment(kind: string, value: string): void {
   if (!isSafeSegment(value)) {
@@ -105,7 +113,7 @@ export class RunStore {
   private async write(runId: string, path: string[], table: Table, versioned: boolean): Promise<ArtifactRef> {
     assertSafeSegment('run id', runId);
     path.forEach((p) => assertSafeSegment('artifact path segment', p));
-    const bytes = tableToParquet(table);
+    const bytes = (await parquet()).tableToParquet(table);
     const hash = sha256(bytes);
     const uri = [runId, ...path].join('/') + (versioned ? `-${hash.slice(0, 16)}` : '') + '.parquet';
     await writeFileAtomic(this.resolveUri(uri), bytes);
@@ -121,7 +129,7 @@ export class RunStore {
   /** Read an artifact, refusing it if its content no longer matches the recorded hash. */
   async get(ref: ArtifactRef): Promise<Table> {
     const bytes = await this.readVerified(ref);
-    return parquetToTable(bytes);
+    return (await parquet()).parquetToTable(bytes);
   }
 
   /** True when the artifact exists and its bytes hash to the recorded value. */
@@ -153,14 +161,14 @@ export class RunStore {
     return { bytes };
   }
 
-  /** A JSON document (checkpoint state, model weights) as a one-row Parquet table. */
+  /** A JSON document (checkpoint state, fan-out values) as a one-row Parquet table; trained networks are network tables (lib/nn/network-table.ts). */
   async putJson(runId: string, path: string[], value: unknown): Promise<ArtifactRef> {
-    return this.put(runId, path, tableFromColumns({ json: [JSON.stringify(value)] }));
+    return this.put(runId, path, (await parquet()).tableFromColumns({ json: [JSON.stringify(value)] }));
   }
 
   /** putJson's counterpart of putVersion. */
   async putJsonVersion(runId: string, path: string[], value: unknown): Promise<ArtifactRef> {
-    return this.putVersion(runId, path, tableFromColumns({ json: [JSON.stringify(value)] }));
+    return this.putVersion(runId, path, (await parquet()).tableFromColumns({ json: [JSON.stringify(value)] }));
   }
 
   /** Delete the files `<dir>/<prefix>*.parquet` of a run, except `keep` (superseded versions of one artifact). */
@@ -251,8 +259,15 @@ export class RunStore {
   }
 
   private indexPath(kind: 'cache' | 'checkpoints', key: string): string {
-    if (!/^[0-9a-f]{64}$/.test(key)) throw new ArtifactError(`bad ${kind} key ${key}`);
+    if (!INDEX_KEY.test(key)) throw new ArtifactError(`bad ${kind} key ${key}`);
     return join(this.root, `.${kind}`, `${key}.json`);
+  }
+
+  /** Every entry of an index with its file (what `sciflow clean` looks through). */
+  async listIndex(kind: 'cache' | 'checkpoints'): Promise<{ key: string; path: string }[]> {
+    const names = await readdir(join(this.root, `.${kind}`)).catch(() => [] as string[]);
+    const keys = names.filter((n) => n.endsWith('.json')).map((n) => n.slice(0, -'.json'.length));
+    return keys.filter((key) => INDEX_KEY.test(key)).map((key) => ({ key, path: this.indexPath(kind, key) }));
   }
 
   async readIndex<T>(kind: 'cache' | 'checkpoints', key: string): Promise<T | undefined> {

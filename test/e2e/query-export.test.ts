@@ -2,8 +2,10 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { RunStore } from '../../lib/store/run-store.ts';
+import { CHECKPOINT_ARTIFACT, RunStore } from '../../lib/store/run-store.ts';
 import { numberColumn } from '../../lib/store/parquet.ts';
+import { planClean } from '../../lib/store/clean.ts';
+import type { RunResults } from '../../cli/run-results.ts';
 import type { ArtifactRef } from '../../lib/engine/types.ts';
 import { sciflow } from '../support/cli.ts';
 import { startTestEnvironment, type TestEnvironment } from '../support/temporal.ts';
@@ -15,7 +17,8 @@ const SMALL = ['--set', 'observations=40', '--set', 'substeps=300', '--set', 'ch
 before(async () => {
   env = await startTestEnvironment();
   // A well-mixed run and one whose chains are far too short to agree.
-  const good = await sciflow(['run', 'demo', ...SMALL, '--set', 'steps=1000', '--set', 'burnIn=200', '--run-id', 'mixed'], env.env);
+  const labels = ['--tag', 'owner=ana', '--tag', 'purpose=check', '--note', 'well mixed'];
+  const good = await sciflow(['run', 'demo', ...SMALL, '--set', 'steps=1000', '--set', 'burnIn=200', '--run-id', 'mixed', ...labels], env.env);
   assert.equal(good.code, 0, good.stderr);
   mixedStdout = good.stdout;
   const poor = await sciflow(['run', 'demo', ...SMALL, '--set', 'steps=8', '--set', 'burnIn=0', '--set', 'initDraws=1', '--set', 'maxRhat=1000', '--run-id', 'unmixed'], env.env);
@@ -59,10 +62,11 @@ test('sciflow run ends with a closing summary: evidence, posterior medians, verd
   assert.match(mixedStdout, /sciflow server stop/);
 });
 
-test('sciflow query: the config column is JSON, so config.<key> selects a key', async () => {
-  const r = await sciflow(['query', 'SELECT run_id, config.steps AS steps FROM runs ORDER BY run_id', '--json'], env.env);
+test('sciflow query: the config and tags columns are JSON, so config.<key> and tags->>\'<key>\' select a key; note is text', async () => {
+  const r = await sciflow(['query', "SELECT run_id, config.steps AS steps, tags->>'owner' AS owner, note FROM runs ORDER BY run_id", '--json'], env.env);
   assert.equal(r.code, 0, r.stderr);
-  assert.deepEqual((JSON.parse(r.stdout) as { run_id: string; steps: string }[]).map((x) => [x.run_id, Number(x.steps)]), [['mixed', 1000], ['unmixed', 8]]);
+  const rows = JSON.parse(r.stdout) as { run_id: string; steps: string; owner: string | null; note: string | null }[];
+  assert.deepEqual(rows.map((x) => [x.run_id, Number(x.steps), x.owner, x.note]), [['mixed', 1000, 'ana', 'well mixed'], ['unmixed', 8, null, null]]);
 });
 
 test('sciflow query: stage timings and cache hits per run over time, as CSV; bad SQL is exit 2', async () => {
@@ -94,7 +98,7 @@ test('sciflow export writes every artifact as CSV and JSON that match the stored
     assert.ok(readdirSync(out).includes('manifest.json'));
     if (format === 'csv') {
       const csv = readFileSync(join(out, 'summary-posterior.csv'), 'utf8').trim().split('\n');
-      assert.equal(csv[0], 'parameter,mean,sd,rhat,truth,pull');
+      assert.equal(csv[0], 'parameter,mean,sd,rhat,tau,ess,truth,pull');
       assert.equal(csv.length, 4);
     }
     if (format === 'json') {
@@ -181,4 +185,60 @@ test('a damaged store: a corrupt artifact and a truncated manifest are named on 
     assert.match(r.stderr, line, args.join(' '));
   });
   assert.equal(existsSync(exportDir), false);
+});
+
+test('sciflow results: every posterior\'s median with 68 % and 95 % intervals, the evidence reference, the comparison\'s two sides', async () => {
+  const r = await sciflow(['results', 'mixed', '--json'], env.env);
+  assert.equal(r.code, 0, r.stderr);
+  const results = JSON.parse(r.stdout) as RunResults;
+  assert.deepEqual([results.tags, results.note], [{ owner: 'ana', purpose: 'check' }, 'well mixed']);
+  assert.deepEqual(results.posteriors.map((p) => [p.label, p.weighted]), [['nested', true], ['summary', false]]);
+  // The pooled chains are equally weighted: their median is the plain median of the stored draws.
+  const store = new RunStore(env.storeRoot);
+  const manifest = (await store.readManifest('mixed'))!;
+  const draws = numberColumn(await store.get(manifest.stages.find((s) => s.name === 'summary')!.outputs!.branches[0]!.posterior_samples!), 'omega').sort();
+  const plainMedian = (draws[draws.length / 2 - 1]! + draws[draws.length / 2]!) / 2;
+  for (const p of results.posteriors) {
+    assert.deepEqual(p.parameters.map((x) => x.name), ['omega', 'gamma', 'amplitude']);
+    for (const x of p.parameters) assert.ok(x.ci95[0] < x.ci68[0] && x.ci68[0] < x.median && x.median < x.ci68[1] && x.ci68[1] < x.ci95[1], JSON.stringify(x));
+    const omega = p.parameters[0]!;
+    assert.ok(omega.ci95[0] < 1.7 && 1.7 < omega.ci95[1], `${p.label}: omega 95 % interval ${omega.ci95} holds the truth`);
+  }
+  assert.ok(Math.abs(results.posteriors[1]!.parameters[0]!.median - plainMedian) < 1e-12);
+  assert.deepEqual(results.evidence.map((e) => [e.label, e.reference]), [['nested', true]]);
+  const [comparison] = results.comparisons;
+  assert.deepEqual([comparison!.label, comparison!.reference, comparison!.other], ['compare', 'summary', 'nested']);
+  assert.deepEqual(comparison!.metrics.map((m) => m.parameter), ['omega', 'gamma', 'amplitude']);
+  assert.equal(comparison!.minBC, Math.min(...comparison!.metrics.map((m) => m.bhattacharyya!)));
+});
+
+test('sciflow clean: lists only the cache entry and checkpoints no run needs (a dry run), deletes them with --yes, and every run stays intact', async () => {
+  const store = new RunStore(env.storeRoot);
+  // Orphans: a cache entry of a run deleted since, and a checkpoint (with its pointer) of a stage that finished.
+  const orphanKey = 'f'.repeat(64);
+  await store.writeIndex('cache', orphanKey, { result: { outputs: {} }, runId: 'deleted-run', stage: 'nested' });
+  const checkpoint = await store.putJsonVersion('mixed', ['nested', CHECKPOINT_ARTIFACT], { iteration: 1 });
+  await store.writeIndex('checkpoints', orphanKey, checkpoint);
+  const recorded = (await store.listIndex('cache')).filter((e) => e.key !== orphanKey);
+  assert.ok(recorded.length >= 5, 'the runs\' own cache entries');
+
+  // The runs themselves left nothing to clean (test/integration/crash-resume.test.ts: nor does a killed and resumed stage).
+  const dry = await sciflow(['clean', '--json'], env.env);
+  assert.equal(dry.code, 0, dry.stderr);
+  const planned = JSON.parse(dry.stdout) as { deleted: boolean; items: { kind: string; path: string; bytes: number }[]; bytes: number };
+  const orphans = [['cache', `.cache/${orphanKey}.json`], ['checkpoint pointer', `.checkpoints/${orphanKey}.json`], ['checkpoint', checkpoint.uri]];
+  assert.deepEqual(planned.items.map((i) => [i.kind, i.path]).sort(), orphans.sort());
+  assert.equal(planned.deleted, false);
+  assert.equal(planned.items.find((i) => i.kind === 'checkpoint')!.bytes, checkpoint.bytes);
+  assert.ok(await store.exists(checkpoint.uri), 'a dry run deletes nothing');
+
+  const yes = await sciflow(['clean', '--yes', '--json'], env.env);
+  assert.equal(yes.code, 0, yes.stderr);
+  assert.equal(JSON.parse(yes.stdout).deleted, true);
+  assert.equal(await store.exists(checkpoint.uri), false);
+  assert.deepEqual((await store.listIndex('cache')).map((e) => e.key).sort(), recorded.map((e) => e.key).sort(), 'every recorded cache entry stays');
+  for (const m of await store.listRuns()) {
+    for (const ref of m.stages.flatMap((s) => (s.outputs?.branches ?? []).flatMap((b) => Object.values(b)))) assert.ok(await store.verify(ref), ref.uri);
+  }
+  assert.deepEqual((await planClean(store)).items, []);
 });

@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadConfig } from '../../lib/engine/config.ts';
+import { planClean } from '../../lib/store/clean.ts';
 import { tableRows } from '../../lib/store/parquet.ts';
 import { RunStore } from '../../lib/store/run-store.ts';
 import { getPipeline } from '../../pipelines/index.ts';
@@ -63,6 +64,7 @@ test('SIGKILL of the worker mid-stage: a new worker finishes the run from the ch
   assert.equal(view.status, 'completed', view.error);
   const manifest = (await store.readManifest('crashed'))!;
   assert.equal(manifest.stages[1]!.resumedFromCheckpoint, true, 'the killed stage resumed from its checkpoint');
+  assert.deepEqual((await planClean(store)).items, [], 'once finished, the killed stage left no checkpoint behind (`sciflow clean` finds nothing)');
 
   const scheduled = await scheduledActivities(env.client, 'crashed');
   assert.equal(scheduled.filter((a) => a === 'simulate').length, 1, 'finished stages are not re-executed');
