@@ -1,5 +1,5 @@
 import type { Json } from '../lib/engine/types.ts';
-import { credibleInterval, summarize } from '../lib/stats/index.ts';
+import { credibleInterval, pull, summarize } from '../lib/stats/index.ts';
 import { numberColumn, tableFromColumns } from '../lib/store/parquet.ts';
 import { stageActivity } from './stage-runtime.ts';
 
@@ -33,7 +33,7 @@ export const posteriorBias = stageActivity<BiasParams>(async (ctx) => {
       const s = summarize(sample);
       const [lo, hi] = credibleInterval(sample, mass);
       const t = truth[parameter]!;
-      return { branch, ...labels[branch], parameter, group: groups[parameter] ?? '', truth: t, median: s.median, sd: s.sd, lo, hi, bias: (s.median - t) / s.sd, inside: t >= lo && t <= hi };
+      return { branch, ...labels[branch], parameter, group: groups[parameter] ?? '', truth: t, median: s.median, sd: s.sd, lo, hi, bias: pull(s.median, t, s.sd), inside: t >= lo && t <= hi };
     });
   });
   const labelColumns = Object.fromEntries(Object.keys(labels[0] ?? {}).map((k) => [k, rows.map((r) => Number((r as unknown as Record<string, number>)[k]))]));

@@ -4,18 +4,16 @@
  * where to look next (report, Temporal UI, the embedded server left running).
  */
 import type { RunManifest, StageRecord } from '../lib/engine/types.ts';
-import { numberColumn } from '../lib/store/parquet.ts';
+import { posteriorSampleSet } from '../lib/store/posterior-table.ts';
 import type { RunStore } from '../lib/store/run-store.ts';
-import { POSTERIOR_BOOKKEEPING, weightedQuantiles } from '../lib/stats/weighted.ts';
-import { formatNumber } from './output.ts';
-
-/** A comparison "reproduces" its reference when every parameter's BC reaches this (the project's target). */
-export const AGREEMENT_MIN_BC = 0.98;
+import { agreementVerdict, reproduces, type AgreementFigures } from '../lib/stats/agreement.ts';
+import { intervalsByParameter } from '../lib/stats/weighted.ts';
+import { formatSignificant as num } from './output.ts';
 
 export interface RunSummary {
   evidence: { stage: string; branches: number; logZ: number[]; logZerr: number[] }[];
   posterior?: { stage: string; parameters: { name: string; median: number; lo: number; hi: number }[] };
-  comparisons: { stage: string; reference: string; other: string; minBC: number; meanBC: number; worst: string; agrees: boolean }[];
+  comparisons: (AgreementFigures & { stage: string; agrees: boolean })[];
   report?: string;
   temporalUi?: string;
 }
@@ -37,8 +35,9 @@ export async function runSummary(store: RunStore, manifest: RunManifest, options
     .filter((s) => s.activity === 'comparePosteriors' && s.branches === 1)
     .map((s) => {
       const c = first(s);
-      const minBC = Number(c.minBhattacharyya);
-      return { stage: s.name, reference: String(c.reference), other: String(c.other), minBC, meanBC: Number(c.meanBhattacharyya), worst: String(c.worstParameter), agrees: minBC >= AGREEMENT_MIN_BC };
+      const figures = { reference: String(c.reference), other: String(c.other), minBC: Number(c.minBhattacharyya), meanBC: Number(c.meanBhattacharyya), worst: String(c.worstParameter) };
+      const floor = typeof c.minBhattacharyyaFloor === 'number' ? { floor: c.minBhattacharyyaFloor } : {};
+      return { stage: s.name, ...figures, ...floor, agrees: reproduces(figures) };
     });
   const source = headline.find((s) => s.branches === 1 && s.outputs?.branches[0]?.posterior_samples);
   return {
@@ -51,17 +50,9 @@ export async function runSummary(store: RunStore, manifest: RunManifest, options
 }
 
 async function medians(store: RunStore, stage: StageRecord): Promise<{ name: string; median: number; lo: number; hi: number }[]> {
-  const table = await store.get(stage.outputs!.branches[0]!.posterior_samples!);
-  const weights = table.schema.fields.some((f) => f.name === 'weight') ? numberColumn(table, 'weight') : undefined;
-  return table.schema.fields
-    .filter((f) => !POSTERIOR_BOOKKEEPING.has(f.name) && String(f.type).startsWith('Float'))
-    .map((f) => {
-      const [lo, median, hi] = weightedQuantiles({ values: numberColumn(table, f.name), weights }, [0.16, 0.5, 0.84]);
-      return { name: f.name, median: median!, lo: lo!, hi: hi! };
-    });
+  const posterior = posteriorSampleSet(await store.get(stage.outputs!.branches[0]!.posterior_samples!));
+  return intervalsByParameter(posterior).map(({ name, median, ci68: [lo, hi] }) => ({ name, median, lo, hi }));
 }
-
-const num = (v: number) => formatNumber(Number(v.toPrecision(4)));
 
 /** The summary as lines for a terminal. */
 export function renderSummary(s: RunSummary, embeddedServer: boolean): string[] {
@@ -75,10 +66,7 @@ export function renderSummary(s: RunSummary, embeddedServer: boolean): string[] 
     const width = Math.max(...s.posterior.parameters.map((p) => p.name.length));
     for (const p of s.posterior.parameters) lines.push(`    ${p.name.padEnd(width)}  ${num(p.median)}  [${num(p.lo)}, ${num(p.hi)}]`);
   }
-  for (const c of s.comparisons) {
-    const verdict = c.agrees ? 'reproduces' : 'does NOT reproduce';
-    lines.push(`  ${c.other} ${verdict} ${c.reference}: min BC ${c.minBC.toFixed(3)} (${c.worst}), mean ${c.meanBC.toFixed(3)}   ${c.stage}`);
-  }
+  for (const c of s.comparisons) lines.push(`  ${agreementVerdict(c)}   ${c.stage}`);
   if (s.report) lines.push(`  report: ${s.report}`);
   if (s.temporalUi) lines.push(`  Temporal UI: ${s.temporalUi}`);
   if (embeddedServer) lines.push('  the embedded Temporal server keeps running for the next run; `sciflow server stop` stops it');

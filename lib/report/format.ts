@@ -1,12 +1,16 @@
 /** Text formatting shared by figure labels and HTML tables. */
 
-/** Four significant digits, switching to exponent notation outside [1e-3, 1e5). */
+/**
+ * Four significant digits, switching to exponent notation outside [1e-3, 1e5); whole numbers below
+ * 1e9 (counts: calls, iterations) in full with thousands separators.
+ */
 export function formatNumber(value: number | null | undefined, digits = 4): string {
   if (value === null || value === undefined) return '–';
   if (Number.isNaN(value)) return 'NaN';
   if (!Number.isFinite(value)) return value > 0 ? '∞' : '−∞';
   if (value === 0) return '0';
   const magnitude = Math.abs(value);
+  if (Number.isInteger(value) && magnitude < 1e9) return value.toLocaleString('en-US').replace('-', '−');
   if (magnitude >= 1e5 || magnitude < 1e-3) return value.toExponential(digits - 1).replace('-', '−');
   return Number(value.toPrecision(digits)).toString().replace('-', '−');
 }

@@ -4,6 +4,7 @@ import { numberColumn, tableRows } from '../store/parquet.ts';
 import type { RunStore } from '../store/run-store.ts';
 import { writeFileAtomic } from '../store/atomic.ts';
 import { renderReport } from './render.ts';
+import { samplerDiagnostics, summaryEss } from './sampler-diagnostics.ts';
 import type { ComparisonRow } from '../stats/index.ts';
 import { POSTERIOR_BOOKKEEPING } from '../stats/weighted.ts';
 import type { PipelineFigure, ReportInput, ReportPosterior, ReportTable } from './types.ts';
@@ -25,10 +26,11 @@ export type PipelineFigureHook = (run: RunArtifacts) => Promise<PipelineFigure[]
 export async function writeRunReport(
   store: RunStore,
   manifest: RunManifest,
-  pipeline: { reportFigures?: PipelineFigureHook; evidenceReference?: string } = {},
+  pipeline: { reportFigures?: PipelineFigureHook; evidenceReference?: string[]; headline?: string[] } = {},
 ): Promise<{ path: string; figures: { name: string; svg: string }[] }> {
   const pipelineFigures = pipeline.reportFigures;
   const input = await reportInputFromManifest(store, manifest, pipeline.evidenceReference);
+  if (pipeline.headline?.length) input.headline = pipeline.headline;
   if (pipelineFigures && manifest.status === 'completed') {
     const figures = await pipelineFigures({ manifest, load: (stage, output, branch = 0) => loadOutput(store, manifest, stage, output, branch) });
     if (figures.length) input.pipelineFigures = figures;
@@ -49,9 +51,10 @@ function loadOutput(store: RunStore, manifest: RunManifest, stage: string, outpu
  * Everything a run report shows, read from the run's manifest and artifacts. Conventions every
  * stage follows: an output named `posterior_samples` is a posterior (one column per parameter, an
  * optional `weight` column); `losses` (member, epoch, loss, valLoss) are training curves; `comparison` is a (parameter, metric, value) table; `posterior` is a summary table (its `truth` column
- * gives the injected values); `evidence` has `logZ` and `logZerr`.
+ * gives the injected values, its `ess` column the posterior's effective sample sizes); `evidence` has
+ * `logZ` and `logZerr`. Sampler diagnostics come from sampler-diagnostics.ts.
  */
-export async function reportInputFromManifest(store: RunStore, manifest: RunManifest, evidenceReference?: string): Promise<ReportInput> {
+export async function reportInputFromManifest(store: RunStore, manifest: RunManifest, evidenceReference: string[] = []): Promise<ReportInput> {
   const posteriors: ReportPosterior[] = [];
   const tables: ReportTable[] = [];
   const truths: Record<string, number> = {};
@@ -65,11 +68,13 @@ export async function reportInputFromManifest(store: RunStore, manifest: RunMani
         if (name === 'posterior_samples') {
           const table = await store.get(ref);
           const names = table.schema.fields.map((f) => f.name).filter((n) => !POSTERIOR_BOOKKEEPING.has(n));
+          const ess = await summaryEss(store, outputs);
           posteriors.push({
             label,
             paramNames: names,
             samples: Object.fromEntries(names.map((n) => [n, numberColumn(table, n)])),
             ...(table.getChild('weight') && { weights: numberColumn(table, 'weight') }),
+            ...(ess && { ess }),
           });
         } else if (name === 'losses') {
           trainingCurves.push(...trainingCurvesOf(label, await store.get(ref)));
@@ -92,9 +97,11 @@ export async function reportInputFromManifest(store: RunStore, manifest: RunMani
   }
   for (const p of posteriors) if (Object.keys(truths).length) p.truths = truths;
   // The evidence table measures every ln Z against its first row: the pipeline's reference when it names one.
-  const reference = evidences.findIndex((e) => e.label === evidenceReference);
+  const referenceLabel = evidenceReference.find((name) => evidences.some((e) => e.label === name));
+  const reference = evidences.findIndex((e) => e.label === referenceLabel);
   if (reference > 0) evidences.unshift(...evidences.splice(reference, 1));
   const status = manifest.status === 'terminated' || manifest.status === 'timed_out' ? 'failed' : manifest.status;
+  const { nestedRuns, chainTraces } = await samplerDiagnostics(store, manifest);
   return {
     run: { runId: manifest.runId, pipeline: manifest.pipeline, status, createdAt: manifest.createdAt, ...(manifest.finishedAt && { finishedAt: manifest.finishedAt }) },
     stages: manifest.stages.map((s) => ({
@@ -108,6 +115,7 @@ export async function reportInputFromManifest(store: RunStore, manifest: RunMani
       ...(s.finishedAt && { finishedAt: s.finishedAt }),
       ...(s.durationMs !== undefined && { durationMs: s.durationMs }),
       ...(s.error && { error: s.error }),
+      ...(s.summary && { summary: s.summary }),
     })),
     provenance: {
       config: manifest.config,
@@ -122,6 +130,8 @@ export async function reportInputFromManifest(store: RunStore, manifest: RunMani
     ...(tables.length && { tables }),
     ...(comparisons.length && { comparisons }),
     ...(trainingCurves.length && { trainingCurves }),
+    ...(nestedRuns.length && { nestedRuns }),
+    ...(chainTraces.length && { chainTraces }),
   };
 }
 

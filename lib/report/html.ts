@@ -93,6 +93,13 @@ ul.errors b { color: var(--ink); }
 .summary div span { display: block; font-size: 11.5px; color: var(--muted); }
 .summary div b { font-size: 16px; font-variant-numeric: tabular-nums; }
 .summary div.bad b { color: #b42318; }
+.summary div small { display: block; font-size: 11.5px; color: var(--muted); font-variant-numeric: tabular-nums; }
+p.verdict { font-size: 15px; font-weight: 600; margin: 4px 0 8px; }
+p.verdict.good { color: #1e7a46; }
+p.verdict.bad { color: #b42318; }
+p.warn { margin: 4px 0 10px; padding: 6px 12px; border-left: 4px solid #e0a100; background: #fff8e6; font-size: 13px; }
+details { margin: 8px 0 16px; }
+details > summary { cursor: pointer; color: var(--accent); font-size: 13.5px; }
 pre { background: var(--panel); border: 1px solid var(--line); border-radius: 6px; padding: 10px 14px; overflow-x: auto; font-size: 12.5px; line-height: 1.45; max-height: 480px; }
 dl.kv { display: grid; grid-template-columns: max-content 1fr; gap: 3px 18px; margin: 6px 0 14px; font-size: 13px; }
 dl.kv dt { color: var(--muted); }

@@ -4,20 +4,22 @@
  * renders byte-identical output (scatter subsamples are drawn from fixed seeds).
  */
 import type { TopLevelSpec } from 'vega-lite';
-import { summarize, type ComparisonRow } from '../stats/index.ts';
+import { pull, summarize, type ComparisonRow } from '../stats/index.ts';
 import { calibrationSpec } from './figures/calibration.ts';
 import { comparisonSpec } from './figures/comparison.ts';
-import { cornerSpec } from './figures/corner.ts';
 import { evidenceSpec } from './figures/evidence.ts';
+import { hasSamplerDiagnostics, samplerDiagnosticsSection } from './diagnostics-section.ts';
 import { evidenceReading } from '../stats/evidence-scale.ts';
-import { marginalsSpec } from './figures/marginals.ts';
-import { column, posteriorPlotContext } from './figures/posterior-data.ts';
+import { column } from './figures/posterior-data.ts';
 import { stageGraphSpec, stageTimelineSpec } from './figures/stages.ts';
 import { trainingSpec } from './figures/training.ts';
 import { escapeHtml, formatDuration, formatNumber, formatTime, stageDurationMs } from './format.ts';
 import { figure, page, section, swatch, table, type Cell } from './html.ts';
 import { STAGE_COLOURS, seriesColour, stageState } from './palette.ts';
-import type { ReportCalibration, ReportComparison, ReportEvidence, ReportFigure, ReportInput, ReportTrainingCurve, RunStatus } from './types.ts';
+import { BC_FLAG, comparisonSummary } from './comparison-summary.ts';
+import { posteriorFigures } from './posterior-figures.ts';
+import { posteriorSets } from './posterior-sets.ts';
+import type { ReportCalibration, ReportComparison, ReportEvidence, ReportFigure, ReportInput, ReportStage, ReportTrainingCurve, RunStatus } from './types.ts';
 import { renderVegaLite } from './vega.ts';
 
 export interface RenderedReport {
@@ -25,10 +27,6 @@ export interface RenderedReport {
   figures: ReportFigure[];
 }
 
-/** Parameters beyond this many are left out of the corner plot (its panels grow as d²). */
-const CORNER_MAX_PARAMS = 10;
-/** The Bhattacharyya coefficient below which a parameter is flagged as disagreeing. */
-const BC_FLAG = 0.95;
 
 export async function renderReport(input: ReportInput): Promise<RenderedReport> {
   const figures: ReportFigure[] = [];
@@ -43,8 +41,9 @@ export async function renderReport(input: ReportInput): Promise<RenderedReport> 
   const posteriors = input.posteriors ?? [];
   if (posteriors.length > 0) sections.push({ id: 'posterior', title: 'Posterior', html: await posteriorSection(input, plot) });
   if (input.evidences?.length) sections.push({ id: 'evidence', title: 'Evidence', html: await evidenceSection(input.evidences, plot) });
+  if (hasSamplerDiagnostics(input)) sections.push({ id: 'diagnostics', title: 'Sampler diagnostics', html: await samplerDiagnosticsSection(input, plot) });
   if (input.trainingCurves?.length) sections.push({ id: 'training', title: 'Training', html: await trainingSection(input.trainingCurves, plot) });
-  if (input.comparisons?.length) sections.push({ id: 'comparison', title: 'Posterior comparison', html: await comparisonSection(input.comparisons, plot) });
+  if (input.comparisons?.length) sections.push({ id: 'comparison', title: 'Posterior comparison', html: await comparisonSection(input.comparisons, input.stages, plot) });
   if (input.calibrations?.length) sections.push({ id: 'calibration', title: 'Calibration (SBC)', html: await calibrationSection(input.calibrations, plot) });
   if (input.pipelineFigures?.length) {
     const parts: string[] = [];
@@ -66,7 +65,7 @@ export async function renderReport(input: ReportInput): Promise<RenderedReport> 
   return { html, figures };
 }
 
-type Plot = (name: string, title: string, spec: TopLevelSpec, caption: string) => Promise<string>;
+export type Plot = (name: string, title: string, spec: TopLevelSpec, caption: string) => Promise<string>;
 
 const RUN_STATUS_COLOURS: Record<RunStatus, string> = {
   completed: STAGE_COLOURS.completed,
@@ -122,28 +121,17 @@ async function stagesSection(input: ReportInput, plot: Plot): Promise<string> {
 }
 
 async function posteriorSection(input: ReportInput, plot: Plot): Promise<string> {
-  const ctx = posteriorPlotContext(input.posteriors ?? []);
-  const parts: string[] = [];
-  const legend = ctx.posteriors.map((p, k) => `${swatch(seriesColour(k))}${escapeHtml(p.label)}`).join('&emsp;');
-  parts.push(`<p class="note">${ctx.posteriors.length > 1 ? 'Overlaid' : 'Posterior'}: ${legend}. Dashed black lines mark true parameter values where known.</p>`);
-  if (ctx.params.length >= 2) {
-    const shown = Math.min(ctx.params.length, CORNER_MAX_PARAMS);
-    const omitted = ctx.params.length > shown ? ` Only the first ${shown} of ${ctx.params.length} parameters are shown.` : '';
-    parts.push(
-      await plot('corner', 'Corner plot', cornerSpec(ctx, CORNER_MAX_PARAMS),
-        `Corner plot: 1-D marginal densities on the diagonal; below it, 2-D contours enclosing 68 % (thick) and 95 % (thin) of the posterior over a subsample of draws.${omitted}`),
-    );
-  }
-  parts.push(
-    await plot('marginals', 'Marginal posteriors', marginalsSpec(ctx),
-      'Marginal posteriors with central credible intervals below each curve: 68 % (thick bar), 95 % (thin bar) and the median (dot).'),
-  );
-  const rows: Cell[][] = ctx.posteriors.flatMap((p, k) =>
+  const sets = posteriorSets(input);
+  const parts = await posteriorFigures(sets, plot);
+  // Table rows in the figures' colour order; an undrawn set has no colour.
+  const drawn = [...sets.lead, ...sets.others];
+  const rows: Cell[][] = [...drawn, ...sets.undrawn.map((u) => u.posterior)].flatMap((p, k) =>
     p.paramNames.map((name) => {
       const s = summarize(column(p, name));
       const truth = p.truths?.[name];
+      const z = truth === undefined ? undefined : pull(s.mean, truth, s.sd);
       return [
-        { html: `${swatch(seriesColour(k))}${escapeHtml(p.label)}` },
+        { html: `${k < drawn.length ? swatch(seriesColour(k)) : ''}${escapeHtml(p.label)}` },
         name,
         s.mean,
         s.sd,
@@ -151,13 +139,14 @@ async function posteriorSection(input: ReportInput, plot: Plot): Promise<string>
         `[${formatNumber(s.ci68[0])}, ${formatNumber(s.ci68[1])}]`,
         `[${formatNumber(s.ci95[0])}, ${formatNumber(s.ci95[1])}]`,
         truth ?? null,
-        // How many posterior σ the truth lies from the mean: |z| > 3 deserves a look.
-        truth === undefined ? null : { html: formatNumber((truth - s.mean) / s.sd, 3), className: Math.abs(truth - s.mean) > 3 * s.sd ? 'num bad' : 'num' },
-        Math.round(s.ess),
+        // How many posterior σ the mean lies from the truth: |pull| > 3 deserves a look.
+        z === undefined ? null : { html: formatNumber(z, 3), className: Math.abs(z) > 3 ? 'num bad' : 'num' },
+        Math.round(p.ess?.[name] ?? s.ess),
       ];
     }),
   );
-  parts.push(table(['posterior', 'parameter', 'mean', 'sd', 'median', '68 % interval', '95 % interval', 'truth', '(truth − mean)/sd', 'Kish ESS'], rows));
+  parts.push(table(['posterior', 'parameter', 'mean', 'sd', 'median', '68 % interval', '95 % interval', 'truth', '(mean − truth)/sd', 'ESS'], rows));
+  parts.push(`<p class="note">ESS: the effective sample size — draws/τ for MCMC chains (τ their integrated autocorrelation time), Kish's (Σw)²/Σw² for weighted draws, the draw count for independent ones.</p>`);
   return parts.join('\n');
 }
 
@@ -210,24 +199,14 @@ const TABLE_METRICS: { metric: ComparisonRow['metric']; title: string; flag?: (v
   { metric: 'ci95_overlap', title: '95 % CI overlap' },
 ];
 
-async function comparisonSection(comparisons: readonly ReportComparison[], plot: Plot): Promise<string> {
+async function comparisonSection(comparisons: readonly ReportComparison[], stages: readonly ReportStage[], plot: Plot): Promise<string> {
   const parts: string[] = [];
   for (const [k, comparison] of comparisons.entries()) {
     const title = `${comparison.other} vs ${comparison.reference}`;
     parts.push(`<h3>${escapeHtml(title)}</h3>`);
     const value = (parameter: string, metric: string) => comparison.rows.find((r) => r.parameter === parameter && r.metric === metric)?.value;
     const params = [...new Set(comparison.rows.filter((r) => r.metric === 'bhattacharyya').map((r) => r.parameter))];
-    const bcs = params.map((p) => value(p, 'bhattacharyya')!);
-    const c2st = comparison.rows.find((r) => r.metric === 'c2st_accuracy')?.value;
-    const cards: [string, string, boolean][] = [];
-    if (bcs.length) {
-      const worst = bcs.indexOf(Math.min(...bcs));
-      cards.push([`min BC (${params[worst]})`, formatNumber(bcs[worst]), bcs[worst] < BC_FLAG]);
-      cards.push(['mean BC', formatNumber(bcs.reduce((s, v) => s + v, 0) / bcs.length), false]);
-    }
-    // A C2ST accuracy well above 0.5 means a classifier tells the two posteriors apart.
-    if (c2st !== undefined) cards.push(['C2ST accuracy (0.5 = same)', formatNumber(c2st, 3), c2st > 0.6]);
-    parts.push(`<div class="summary">${cards.map(([label, v, bad]) => `<div${bad ? ' class="bad"' : ''}><span>${escapeHtml(label)}</span><b>${escapeHtml(v)}</b></div>`).join('')}</div>`);
+    parts.push(comparisonSummary(comparison, stages, `verdict-${k + 1}`));
     const spec = comparisonSpec(comparison);
     if (spec) {
       parts.push(await plot(`comparison-${k + 1}`, `Comparison: ${title}`, spec,

@@ -4,6 +4,7 @@
  * stored in manifests. Optional collections may be left out or empty; their sections are omitted.
  */
 import type { TopLevelSpec } from 'vega-lite';
+import type { NestedRunTrace } from '../sampling/nested/trace.ts';
 import type { ComparisonRow, SampleSet, SbcParameterResult } from '../stats/index.ts';
 
 export type RunStatus = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled';
@@ -19,8 +20,13 @@ export interface ReportInput {
   comparisons?: ReportComparison[];
   calibrations?: ReportCalibration[];
   tables?: ReportTable[];
+  /** Sampler diagnostics: nested-sampling runs through the prior volume, MCMC traces. */
+  nestedRuns?: ReportNestedRun[];
+  chainTraces?: ReportChainTraces[];
   /** A pipeline's own figures (best-fit spectra, forecasts, bias plots), drawn after the generic sections. */
   pipelineFigures?: PipelineFigure[];
+  /** The pipeline's headline stages: their posteriors (and their comparisons' references) lead the posterior plots. */
+  headline?: string[];
 }
 
 /**
@@ -57,6 +63,8 @@ export interface ReportStage {
   error?: string;
   /** Names of the stages whose outputs this one reads. */
   dependsOn: string[];
+  /** What the stage's activity returned, per branch (evidence, call counts, wall times…). */
+  summary?: Record<string, unknown>[];
 }
 
 export interface ReportProvenance {
@@ -80,6 +88,21 @@ export interface ReportPosterior extends SampleSet {
   paramNames: string[];
   /** True parameter values of a simulated data set, drawn as reference lines. */
   truths?: Record<string, number>;
+  /** Effective sample size per parameter of correlated draws (MCMC: draws/τ); weighted draws use Kish's. */
+  ess?: Record<string, number>;
+}
+
+/** One nested-sampling run's points in ascending ln L with its path through the prior volume. */
+export interface ReportNestedRun extends NestedRunTrace {
+  label: string;
+  logL: ArrayLike<number>;
+}
+
+/** The MCMC runs of one stage: one walker's trace per run, every parameter. */
+export interface ReportChainTraces {
+  label: string;
+  paramNames: string[];
+  runs: { label: string; step: ArrayLike<number>; values: Record<string, ArrayLike<number>> }[];
 }
 
 export interface ReportEvidence {

@@ -7,13 +7,16 @@ import { credibleContours, density1d, scatterIndices } from '../density.ts';
 import { TRUTH_COLOUR } from '../palette.ts';
 import { colourEncoding, column, type PosteriorPlotContext } from './posterior-data.ts';
 
+/** Width the panels of a many-parameter corner plot share: with axes it fits the report's column on a 1280 px screen (≈ 1200 px). */
+const CORNER_WIDTH = 1100;
 /** Scatter points across the whole corner plot, shared out between panels and posteriors. */
 const SCATTER_BUDGET = 3000;
 
 export function cornerSpec(ctx: PosteriorPlotContext, maxParams = 10): TopLevelSpec {
   const params = ctx.params.slice(0, maxParams);
   const d = params.length;
-  const cell = d <= 2 ? 220 : d <= 4 ? 185 : d <= 6 ? 145 : 105;
+  // Panels of 175 px up to six parameters, then as many as fit (122 px at nine, 110 at ten).
+  const cell = Math.min(d <= 2 ? 220 : 175, Math.floor(CORNER_WIDTH / d));
   const panels = (d * (d - 1)) / 2;
   const perPosterior = Math.max(60, Math.min(500, Math.floor(SCATTER_BUDGET / Math.max(1, panels) / ctx.posteriors.length)));
   // One subsample per posterior (same rows in every panel, so panels show the same draws).

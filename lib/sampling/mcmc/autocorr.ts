@@ -70,6 +70,12 @@ export interface AutocorrTime {
   tau: number[];
   /** The summation window M chosen per parameter. */
   window: number[];
+  /**
+   * Effective sample size per parameter: steps × walkers / τ (the draw count overstates it τ-fold).
+   * τ below 1 (a short, noisy chain's estimate) counts as 1: a chain never has more effective
+   * draws than draws.
+   */
+  ess: number[];
   /** Whether the chain is longer than tol·τ for every parameter. */
   reliable: boolean;
 }
@@ -110,7 +116,7 @@ export function integratedAutocorrTime(chain: number[][][], options: { c?: numbe
     tau.push(tauAt);
     window.push(chosen);
   }
-  return { tau, window, reliable: tau.every((t) => steps > tol * t) };
+  return { tau, window, ess: tau.map((t) => (steps * walkers) / Math.max(1, t)), reliable: tau.every((t) => steps > tol * t) };
 }
 
 /** emcee's rule of thumb: discard 2·max τ steps as burn-in and keep every ⌈min τ / 2⌉-th step. */

@@ -16,6 +16,7 @@ export type { SliceWhitening } from './proposals/slice.ts';
 export type { GuideOptions, GuideStats, SurrogateGuide, SurrogateValues } from './proposals/guided.ts';
 export { DegenerateLikelihoodError } from './errors.ts';
 export { mergeNestedRuns, type MergedRun, type RunPoints } from './merge.ts';
+export { nestedRunTrace, type NestedRunTrace } from './trace.ts';
 
 import { NestedSampler } from './sampler.ts';
 import type { NestedProblem, NestedResult, NestedSamplerOptions, RunControls } from './types.ts';

@@ -19,6 +19,7 @@ test("the report's evidence table starts with the pipeline's reference stage, el
     stages: [await stage('guided', 393.6), await stage('merge-full', 393.5)],
   } as unknown as RunManifest;
   assert.deepEqual((await reportInputFromManifest(store, manifest)).evidences!.map((e) => e.label), ['guided', 'merge-full']);
-  assert.deepEqual((await reportInputFromManifest(store, manifest, 'merge-full')).evidences!.map((e) => e.label), ['merge-full', 'guided']);
-  assert.deepEqual((await reportInputFromManifest(store, manifest, 'absent')).evidences!.map((e) => e.label), ['guided', 'merge-full']);
+  assert.deepEqual((await reportInputFromManifest(store, manifest, ['merge-full'])).evidences!.map((e) => e.label), ['merge-full', 'guided']);
+  assert.deepEqual((await reportInputFromManifest(store, manifest, ['absent', 'merge-full'])).evidences!.map((e) => e.label), ['merge-full', 'guided']);
+  assert.deepEqual((await reportInputFromManifest(store, manifest, ['absent'])).evidences!.map((e) => e.label), ['guided', 'merge-full']);
 });

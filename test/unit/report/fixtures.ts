@@ -154,3 +154,27 @@ function calibrationResults() {
   });
   return simulationBasedCalibration(trials, ['T_eq', 'R_p']);
 }
+
+/**
+ * The stage graph of an `atmospheric-retrieval` run with the default config (14 stages, listed as
+ * the pipeline lists them), every stage completed in `seconds`.
+ */
+export function atmosphericStages(seconds = 252): ReportStage[] {
+  const graph: [string, string, string[]][] = [
+    ['retrieve-guided', 'nestedSampling', ['refine-surrogate', 'refine-training-set']],
+    ['retrieve-refined-2', 'nestedSampling', ['refine-surrogate-2']],
+    ['retrieve-full', 'nestedSampling', []],
+    ['compare-guided', 'comparePosteriors', ['retrieve-full', 'retrieve-guided']],
+    ['compare-preview', 'comparePosteriors', ['retrieve-full', 'retrieve-refined-2']],
+    ['training-set', 'simulate', []],
+    ['surrogate', 'trainSurrogate', ['training-set']],
+    ['retrieve-surrogate', 'nestedSampling', ['surrogate']],
+    ['refine-training-set', 'simulate', ['retrieve-surrogate']],
+    ['refine-surrogate', 'trainSurrogate', ['refine-training-set']],
+    ['retrieve-refined', 'nestedSampling', ['refine-surrogate']],
+    ['refine-training-set-2', 'simulate', ['retrieve-guided']],
+    ['refine-surrogate-2', 'trainSurrogate', ['refine-training-set-2']],
+    ['surrogate-error', 'reweightPosterior', ['retrieve-full', 'refine-surrogate-2']],
+  ];
+  return graph.map(([name, activity, dependsOn]) => stage(name, activity, 0, seconds, { dependsOn }));
+}

@@ -104,7 +104,8 @@ test('minimal and edge-case inputs render: no stages, one parameter, no validati
     run: { runId: 'r1', pipeline: 'p', status: 'running', createdAt: '2025-01-01T00:00:00.000Z' },
     stages: [],
     provenance: { config: null, configHash: 'h', codeVersion: 'v', computeBackend: 'cpu', host: 'h', nodeVersion: 'v20' },
-    posteriors: [{ label: 'only', paramNames: ['x'], samples: { x: [1, 2, 3, 2.5, 1.5, 2.2] }, weights: [1, 0, 1, 1, 1, 1] }],
+    // Enough draws to be drawn (posterior-sets.ts), one of them with zero weight.
+    posteriors: [{ label: 'only', paramNames: ['x'], samples: { x: Array.from({ length: 60 }, (_, i) => 1 + (i % 9) / 4) }, weights: Array.from({ length: 60 }, (_, i) => (i === 1 ? 0 : 1)) }],
     evidences: [{ label: 'only', logZ: -3, logZerr: 0.1 }],
     trainingCurves: [{ label: 'nll', epoch: [1, 2, 3], loss: [-1, -2, -2.5] }],
   });

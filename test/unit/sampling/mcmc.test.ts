@@ -112,6 +112,17 @@ describe('integrated autocorrelation time', () => {
     assert.ok(Math.abs(tau[0] - 19) < 1.5, `τ = ${tau[0]}`);
   });
 
+  it('one AR(1) chain with φ = 0.7: ESS = n/τ with τ = 17/3, not the draw count', () => {
+    const rng = Rng.fromSeed(10);
+    const phi = 0.7;
+    const steps = 40000;
+    let x = 0;
+    const chain = Array.from({ length: steps }, () => [[(x = phi * x + Math.sqrt(1 - phi * phi) * rng.normal())]]);
+    const { ess } = integratedAutocorrTime(chain);
+    const expected = steps / ((1 + phi) / (1 - phi));
+    assert.ok(Math.abs(ess[0] / expected - 1) < 0.15, `ESS = ${ess[0]}, expected ${expected}`);
+  });
+
   it('white noise has τ ≈ 1', () => {
     const rng = Rng.fromSeed(9);
     const chain = Array.from({ length: 20000 }, () => [[rng.normal()]]);
