@@ -6,6 +6,8 @@ import { statSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { UserError } from '../lib/engine/errors.ts';
 import { ArtifactError } from '../lib/store/run-store.ts';
+import { registerCleanCommand } from './commands/clean.ts';
+import { registerConfigCommand } from './commands/config.ts';
 import { registerResultCommands } from './commands/results.ts';
 import { registerRunCommands } from './commands/runs.ts';
 import { registerScheduleCommands } from './commands/schedules.ts';
@@ -32,8 +34,10 @@ export function buildProgram(): Command {
     .hook('preAction', (_program, action) => checkSharedInput(action));
   registerRunCommands(program);
   registerResultCommands(program);
+  registerCleanCommand(program);
   registerScheduleCommands(program);
   registerServerCommands(program);
+  registerConfigCommand(program);
   program.commands.forEach((c) => c.exitOverride());
   return program;
 }
@@ -63,6 +67,11 @@ function checkStoreFolder(cmd: Command): void {
   throw new UserError(`${flag} ${store}: not a directory`);
 }
 
+/** A problem with the user's input on stderr: one line whatever it carries (a value quoted from a file, say). */
+export function printProblem(message: string): void {
+  process.stderr.write(`sciflow: ${message.replace(/\s*\n\s*/g, ' ')}\n`);
+}
+
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   try {
@@ -75,8 +84,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     // A missing or corrupt artifact is named in one line too: the user can rerun or delete the run.
     if (err instanceof UserError || err instanceof ArtifactError) {
-      // One line whatever the message carries (a value quoted from a file, say).
-      process.stderr.write(`sciflow: ${err.message.replace(/\s*\n\s*/g, ' ')}\n`);
+      printProblem(err.message);
       return 2;
     }
     process.stderr.write(`sciflow: ${(err as Error).stack ?? String(err)}\n`);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import type { NativeConnection } from '@temporalio/worker';
 import { UserError } from '../lib/engine/errors.ts';
 import { describeAddress, ensureDevServer } from './dev-server.ts';
 
@@ -57,6 +57,8 @@ export async function connectClient(target: TemporalTarget): Promise<Client> {
 }
 
 export async function connectWorker(target: TemporalTarget): Promise<NativeConnection> {
+  // The worker package (native core) loads only where a worker runs, not for every CLI command.
+  const { NativeConnection } = await import('@temporalio/worker');
   return reach(target, () =>
     NativeConnection.connect({
       address: target.address,

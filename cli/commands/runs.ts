@@ -3,22 +3,22 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig, pipelineNameOf } from '../../lib/engine/config.ts';
 import { UserError } from '../../lib/engine/errors.ts';
+import { checkNote, parseTags } from '../../lib/engine/run-labels.ts';
+import { usesNetworks } from '../../lib/engine/pipeline.ts';
+import { expectedBackend } from '../../lib/nn/backend.ts';
 import type { RunOptions } from '../../lib/engine/types.ts';
-import { tableRows } from '../../lib/store/parquet.ts';
 import { writeRunReport } from '../../lib/report/from-manifest.ts';
 import { writePngs } from '../../lib/report/index.ts';
-import { ArtifactError, RunStore } from '../../lib/store/run-store.ts';
+import { RunStore } from '../../lib/store/run-store.ts';
 import { reportSkipped } from './results.ts';
 import { getPipeline, listPipelines } from '../../pipelines/index.ts';
 import { cancelRun, submitRun, temporalStatus, workersPolling, type RunView } from '../../temporal/runs.ts';
-import { globalOptions } from '../main.ts';
-import { formatDuration, formatTable, printJson } from '../output.ts';
+import { globalOptions, printProblem } from '../main.ts';
+import { formatDuration, formatTable, formatTags, printJson } from '../output.ts';
 import { liveLines, stageStatusText } from '../progress.ts';
 import { renderSummary, runSummary, type RunSummary } from '../summary.ts';
 import { devServerStatus } from '../../temporal/dev-server.ts';
 import { connectIfReachable, describeRunOrManifest, followRun, hostWorkerIfEmbedded, parseWorkers, withSession, type Session } from '../session.ts';
-
-const RESULT_TABLES = ['posterior', 'evidence', 'comparison'];
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -29,6 +29,8 @@ interface SubmitFlags {
   cache: boolean;
   rerun?: string[];
   workers?: string;
+  tag?: string[];
+  note?: string;
 }
 
 function runOptions(flags: SubmitFlags): RunOptions {
@@ -41,22 +43,38 @@ function withSubmitOptions(cmd: Command): Command {
     .option('--set <key=value>', 'override a config key (repeatable)', collect)
     .option('--run-id <id>', 'run id (default: <pipeline>-<timestamp>-<random>)')
     .option('--no-cache', 'execute every stage even when a cached result exists')
-    .option('--rerun <stage>', 'execute this stage even when cached (repeatable)', collect);
+    .option('--rerun <stage>', 'execute this stage even when cached (repeatable)', collect)
+    .option('--tag <key=value>', 'label the run (repeatable; in its manifest, shown by status and list, queryable)', collect)
+    .option('--note <text>', 'a note on the run, kept in its manifest');
 }
 
 /** Validate before anything touches Temporal: bad input costs nothing and leaves nothing behind. */
 async function prepare(pipelineName: string, flags: SubmitFlags) {
   const pipeline = getPipeline(pipelineName);
   const loaded = await loadConfig(pipeline, flags.config, flags.set ?? []);
-  const known = new Set(pipeline.stages(loaded.config as never, loaded.inputs).map((s) => s.name));
+  const stages = pipeline.stages(loaded.config as never, loaded.inputs);
+  const known = new Set(stages.map((s) => s.name));
   for (const stage of flags.rerun ?? []) {
     if (!known.has(stage)) throw new UserError(`--rerun ${stage}: pipeline ${pipeline.name} has no such stage (stages: ${[...known].join(', ')})`);
   }
-  return { pipeline, loaded };
+  const tags = parseTags(flags.tag ?? []);
+  const labels = { ...(Object.keys(tags).length > 0 && { tags }), ...(flags.note !== undefined && { note: checkNote(flags.note) }) };
+  return { pipeline, loaded, trainsNetworks: usesNetworks(pipeline, stages), labels };
+}
+
+/**
+ * Which tfjs backend the run's networks will get, said before it starts (on stderr: `--json` stays
+ * clean). Judged from the installed packages, nothing loaded; on a cluster each worker selects its own.
+ */
+async function announceBackend(session: Session): Promise<void> {
+  const scope = session.target.embedded ? '' : ' (on this machine; cluster workers select their own)';
+  const choice = await expectedBackend().then((c) => `${c.backend}, ${c.reason}`, (err: Error) => err.message);
+  process.stderr.write(`tfjs backend${scope}: ${choice}\n`);
 }
 
 /** Submit a validated config: the one path `run` and `submit` share. */
-function submitPrepared(session: Session, { pipeline, loaded }: Awaited<ReturnType<typeof prepare>>, flags: SubmitFlags): Promise<string> {
+async function submitPrepared(session: Session, { pipeline, loaded, trainsNetworks, labels }: Awaited<ReturnType<typeof prepare>>, flags: SubmitFlags): Promise<string> {
+  if (trainsNetworks) await announceBackend(session);
   return submitRun(session.client, {
     pipeline: pipeline.name,
     config: loaded.config,
@@ -64,6 +82,7 @@ function submitPrepared(session: Session, { pipeline, loaded }: Awaited<ReturnTy
     runId: flags.runId,
     options: runOptions(flags),
     source: loaded.source,
+    ...labels,
   });
 }
 
@@ -74,6 +93,8 @@ export function exitCodeOf(view: RunView): number {
 function printView(view: RunView, json: boolean, closing?: { summary: RunSummary; embedded: boolean }): void {
   if (json) return printJson(closing ? { ...view, summary: closing.summary } : view);
   process.stdout.write(`run ${view.runId}  ${view.pipeline ?? ''}  ${view.status}${view.error ? `\n  error: ${view.error}` : ''}\n`);
+  if (view.tags && Object.keys(view.tags).length) process.stdout.write(`  tags: ${formatTags(view.tags)}\n`);
+  if (view.note) process.stdout.write(`  note: ${view.note}\n`);
   process.stdout.write(
     formatTable(
       view.stages.map((s) => ({
@@ -215,11 +236,13 @@ export function registerRunCommands(program: Command): void {
         created: m.createdAt,
         stages: m.stages.length,
         cached: m.stages.filter((s) => s.cached).length,
+        tags: m.tags ?? {},
+        note: m.note ?? '',
       }));
       reportSkipped(damaged);
       // JSON stays one array of runs: a damaged run is a row with status 'damaged', its manifest and why.
       if (g.json) printJson([...rows, ...damaged.map((d) => ({ runId: d.runId, status: 'damaged', manifest: d.path, error: d.reason }))]);
-      else process.stdout.write(formatTable(rows) + '\n');
+      else process.stdout.write(formatTable(rows.map((r) => ({ ...r, tags: formatTags(r.tags), note: r.note.length > 40 ? `${r.note.slice(0, 39)}…` : r.note }))) + '\n');
     });
 
   program
@@ -273,44 +296,6 @@ export function registerRunCommands(program: Command): void {
     });
 
   program
-    .command('results <runId>')
-    .description("a run's artifacts and the summary of each stage")
-    .action(async (runId: string, _flags: unknown, cmd: Command) => {
-      const g = globalOptions(cmd);
-      const store = new RunStore(g.store);
-      const manifest = await store.readManifest(runId);
-      if (!manifest) throw new UserError(`run ${runId} not found in ${store.root}`);
-      const stages = manifest.stages.map((s) => ({
-        name: s.name,
-        status: s.status,
-        cached: s.cached,
-        summary: s.summary ?? [],
-        // A large fan-out lists its branch index (one row per branch), not 10⁵ artifacts.
-        artifacts: s.outputs?.index
-          ? [{ name: 'branch_index', branch: null as number | null, ...s.outputs.index }]
-          : (s.outputs?.branches ?? []).flatMap((b, i) => Object.entries(b).map(([name, ref]) => ({ name, branch: i as number | null, ...ref }))),
-      }));
-      // Every artifact listed must still be what the run recorded: a damaged one is named, not printed.
-      for (const a of stages.flatMap((s) => s.artifacts)) {
-        const damage = await store.damage(a);
-        if (damage) throw new ArtifactError(`artifact ${a.uri} is ${damage}`);
-      }
-      // The science tables (posterior summaries, evidences, comparisons), not the raw samples.
-      const finalTables = [];
-      for (const s of stages) {
-        for (const a of s.artifacts.filter((x) => RESULT_TABLES.includes(x.name))) {
-          finalTables.push({ stage: s.name, name: a.name, rows: tableRows(await store.get(a)) });
-        }
-      }
-      if (g.json) return printJson({ runId, status: manifest.status, stages, results: finalTables });
-      for (const s of stages) {
-        process.stdout.write(`\n${s.name} (${s.status}${s.cached ? ', cached' : ''})\n`);
-        for (const a of s.artifacts) process.stdout.write(`  ${a.uri}  ${a.rows} rows  sha256 ${a.sha256.slice(0, 12)}\n`);
-      }
-      for (const t of finalTables) process.stdout.write(`\n${t.stage}: ${t.name}\n${formatTable(t.rows)}\n`);
-    });
-
-  program
     .command('report <runId>')
     .description('write <runId>/report.html (also written at the end of every run)')
     .option('--png', 'also write every figure as PNG under <runId>/figures/')
@@ -333,7 +318,19 @@ export function registerRunCommands(program: Command): void {
       const g = globalOptions(cmd);
       const name = flags.pipeline ?? (await pipelineNameOf(file));
       if (!name) throw new UserError(`${file}: name the pipeline with --pipeline or a top-level \`pipeline:\` key`);
-      const loaded = await loadConfig(getPipeline(name), file);
+      const pipeline = getPipeline(name);
+      let loaded;
+      try {
+        loaded = await loadConfig(pipeline, file);
+      } catch (err) {
+        if (!(err instanceof UserError)) throw err;
+        // Every problem at once, one line each (`run` names the first and counts the rest).
+        err.problems.forEach(printProblem);
+        if (g.json) printJson({ valid: false, pipeline: name, problems: err.problems });
+        process.exitCode = 2;
+        return;
+      }
+      // The config as runs store it: defaults and preset-filled sizes included.
       if (g.json) printJson({ valid: true, pipeline: name, config: loaded.config });
       else process.stdout.write(`${file}: valid ${name} config\n`);
     });

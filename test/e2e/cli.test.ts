@@ -59,7 +59,7 @@ test('`sciflow run demo --json` on the embedded server: one command runs everyth
 
 test('`sciflow watch` re-attaches to a run submitted elsewhere: its stage lines as they change (not a terminal), then the table and closing summary', async () => {
   const config = writeConfig('watch.yaml', 'pipeline: demo\nseed: 5\nobservations: 40\nsteps: 500\nburnIn: 150\nsubsteps: 300\nchains: 2\nnlive: 100\n');
-  const submitted = await sciflow(['submit', 'demo', '-c', config, '--run-id', 'watch-run'], env.env);
+  const submitted = await sciflow(['submit', 'demo', '-c', config, '--run-id', 'watch-run', '--tag', 'owner=ana', '--tag', 'purpose=watch', '--note', 'submitted elsewhere'], env.env);
   assert.equal(submitted.code, 0, submitted.stderr);
   // The watcher starts first and finds no worker; a worker started elsewhere then runs the run.
   const watching = sciflow(['watch', 'watch-run'], env.env);
@@ -72,7 +72,7 @@ test('`sciflow watch` re-attaches to a run submitted elsewhere: its stage lines 
   const inProgress = stageLines.findIndex((l) => /(pending|running)$/.test(l));
   const done = stageLines.findIndex((l) => /✓ compare {2}\d/.test(l));
   assert.ok(inProgress >= 0 && done > inProgress, `stage lines as they changed:\n${watched.stderr}`);
-  assert.match(watched.stdout, /^run watch-run {2}demo {2}completed$/m);
+  assert.match(watched.stdout, /^run watch-run {2}demo {2}completed\n {2}tags: owner=ana purpose=watch\n {2}note: submitted elsewhere$/m);
   assert.match(watched.stdout, /ln Z/, 'the closing summary');
   // A finished run: watch prints its end at once, with --json the same object as `run --json`.
   const again = await sciflow(['watch', 'watch-run', '--json'], env.env);
@@ -80,6 +80,9 @@ test('`sciflow watch` re-attaches to a run submitted elsewhere: its stage lines 
   const view = JSON.parse(again.stdout);
   assert.equal(view.status, 'completed');
   assert.ok(view.summary, 'closing summary in --json');
+  assert.deepEqual([view.tags, view.note], [{ owner: 'ana', purpose: 'watch' }, 'submitted elsewhere']);
+  const listed = (JSON.parse((await sciflow(['list', '--json'], env.env)).stdout) as { runId: string; tags: object; note: string }[]).find((r) => r.runId === 'watch-run');
+  assert.deepEqual([listed?.tags, listed?.note], [{ owner: 'ana', purpose: 'watch' }, 'submitted elsewhere']);
   const missing = await sciflow(['watch', 'no-such-run'], env.env);
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /run no-such-run not found/);
@@ -159,6 +162,7 @@ test('bad input: exit 2, one line naming the file, line and key, no stack, nothi
     ...badCsv.flatMap(([config, expected]): [string[], RegExp][] => [[['run', 'demo', '-c', config], expected], [['submit', 'demo', '-c', config], expected]]),
     [['run', 'demo', '-c', writeConfig('bomb.yaml', aliasBomb + '\n')], /bomb\.yaml: cannot expand the YAML: Excessive alias count/],
     [['run', 'demo', '--set', 'seed=[1'], /--set seed: cannot parse "\[1": Flow sequence must end with a \]/],
+    [['submit', 'demo', '--tag', 'x'], /^sciflow: --tag x: expected key=value$/m],
     [['status', '../../etc'], /runId: run id "\.\.\/\.\.\/etc" must match .*outside the run store/],
     [['--store', storeFile, 'submit', 'demo'], /--store .*not-a-folder: not a directory/],
     [['run', 'demo', '--set', 'initDraws=1e12'], /--set initDraws: initDraws: Too big: expected number to be <=100000/],
@@ -190,6 +194,20 @@ test('bad input: exit 2, one line naming the file, line and key, no stack, nothi
   assert.deepEqual(await workflowIds(), submittedBefore, 'nothing was submitted');
   const ok = await sciflow(['validate', writeConfig('good.yaml', 'pipeline: demo\nchains: 3\n')], env.env);
   assert.equal(ok.code, 0, ok.stderr);
+});
+
+test('`sciflow config <pipeline>` lists every key with type, default and meaning; `validate` lists every problem at once', async () => {
+  const typos = writeConfig('typos.yaml', 'pipeline: demo\nchians: 3\nnlive: 5\n');
+  const [reference, invalid] = await Promise.all([sciflow(['config', 'atmospheric-retrieval'], env.env), sciflow(['validate', typos, '--json'], env.env)]);
+  assert.equal(reference.code, 0, reference.stderr);
+  assert.match(reference.stdout, /^surrogate\.epochs +integer in \[1, 10000\] +60 +Training epochs per member, early-stopped \(preset: 60 \/ 300\)\.$/m);
+  assert.match(reference.stdout, /^resolution\.layers +integer in \[10, 1000\] +50 +Atmospheric layers/m);
+  assert.equal(invalid.code, 2, invalid.stderr);
+  const { valid, problems } = JSON.parse(invalid.stdout) as { valid: boolean; problems: string[] };
+  assert.deepEqual([valid, problems.length], [false, 2]);
+  assert.equal(problems[0], `${typos}:3: nlive: Too small: expected number to be >=10`);
+  assert.match(problems[1]!, /typos\.yaml:2: chians: unknown key \(expected one of: seed, .*\); did you mean "chains"\?$/);
+  assert.deepEqual(invalid.stderr.trim().split('\n'), problems.map((p) => `sciflow: ${p}`), 'one stderr line per problem');
 });
 
 test('a valid CSV through `dataGlob`: `sciflow run demo` plans the newest match with its hash and recovers the oscillator from it', async () => {
