@@ -1,14 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, setPriority } from 'node:os';
 import type { Client } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import { RunStore } from '../lib/store/run-store.ts';
 import { connectClient, resolveTarget, type TemporalTarget } from '../temporal/connection.ts';
 import { describeRun, observeRun, waitForRun, type LiveProgress, type RunView } from '../temporal/runs.ts';
 import { UserError } from '../lib/engine/errors.ts';
-import { createWorker } from '../temporal/worker.ts';
 import { describeAddress, devServerStatus, stateDir, superviseDevServer } from '../temporal/dev-server.ts';
 import { ProgressPrinter } from './progress.ts';
 
@@ -94,6 +93,7 @@ export function superviseEmbeddedServer(): () => void {
  */
 export async function hostWorkerIfEmbedded(session: Session, runId: string, workers = 1): Promise<{ stop(): Promise<void> } | undefined> {
   if (!session.target.embedded) return undefined;
+  const { createWorker } = await import('../temporal/worker.ts');
   const worker: Worker = await createWorker(session.target, { only: 'workflows' });
   const running = worker.run();
   const stopSupervising = superviseEmbeddedServer();
@@ -101,6 +101,17 @@ export async function hostWorkerIfEmbedded(session: Session, runId: string, work
   const helpers = Array.from({ length: workers }, (_, i) =>
     spawnWorker(session, runId, ['--only', 'activities', '--concurrency', concurrency], `activities-${i + 1}`),
   );
+  // Number crunching yields the CPU to what a person waits on: workflow tasks, `status`, `watch`.
+  for (const h of helpers) {
+    try {
+      setPriority(h.pid!, ACTIVITY_NICENESS);
+      // A detached helper leads its own session; where Linux groups sessions for scheduling
+      // (autogroup), the group's niceness is what counts against other sessions.
+      if (existsSync(`/proc/${h.pid}/autogroup`)) writeFileSync(`/proc/${h.pid}/autogroup`, String(ACTIVITY_NICENESS));
+    } catch {
+      // A helper that already exited (or a platform without priorities) runs as it is.
+    }
+  }
   return {
     async stop() {
       stopSupervising();
@@ -110,6 +121,9 @@ export async function hostWorkerIfEmbedded(session: Session, runId: string, work
     },
   };
 }
+
+/** Niceness of `run`'s activity helpers (0 normal, 19 lowest): below interactive commands, above nothing else. */
+const ACTIVITY_NICENESS = 5;
 
 /**
  * A detached `sciflow worker --run <runId>` that exits when the run closes; its output goes to a

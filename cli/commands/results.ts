@@ -1,15 +1,11 @@
 import { copyFile, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { UserError } from '../../lib/engine/errors.ts';
 import { openResultsDatabase, query, VIEWS, type SkippedFile } from '../../lib/query/index.ts';
-import { allBranchOutputs } from '../../lib/engine/branch-index.ts';
 import { RunStore } from '../../lib/store/run-store.ts';
-import { listPipelines } from '../../pipelines/index.ts';
 import { globalOptions } from '../main.ts';
 import { formatTable, printJson } from '../output.ts';
-import { renderResults, runResults } from '../run-results.ts';
 
 function toCsv(columns: string[], rows: Record<string, unknown>[]): string {
   const cell = (v: unknown) => {
@@ -33,6 +29,7 @@ export function registerResultCommands(program: Command): void {
       const store = new RunStore(g.store);
       const manifest = await store.readManifest(runId);
       if (!manifest) throw new UserError(`run ${runId} not found in ${store.root}`);
+      const [{ listPipelines }, { renderResults, runResults }] = await Promise.all([import('../../pipelines/index.ts'), import('../run-results.ts')]);
       // A pipeline registered only in another process (library API) still has results, without its headline.
       const pipeline = listPipelines().find((p) => p.name === manifest.pipeline) ?? {};
       const results = await runResults(store, manifest, pipeline);
@@ -74,6 +71,7 @@ export function registerResultCommands(program: Command): void {
       const store = new RunStore(g.store);
       const manifest = await store.readManifest(runId);
       if (!manifest) throw new UserError(`run ${runId} not found in ${store.root}`);
+      const { allBranchOutputs } = await import('../../lib/engine/branch-index.ts');
       const artifacts = [];
       for (const stage of manifest.stages) {
         if (!stage.outputs) continue;
@@ -87,6 +85,7 @@ export function registerResultCommands(program: Command): void {
       const out = resolve(flags.out ?? `${runId}-export`);
       await mkdir(out, { recursive: true });
       await copyFile(store.manifestPath(runId), join(out, 'manifest.json'));
+      const { DuckDBInstance } = await import('@duckdb/node-api');
       const instance = await DuckDBInstance.create(':memory:');
       const duck = await instance.connect();
       const written: string[] = [];

@@ -5,20 +5,23 @@ import { loadConfig, pipelineNameOf } from '../../lib/engine/config.ts';
 import { UserError } from '../../lib/engine/errors.ts';
 import { checkNote, parseTags } from '../../lib/engine/run-labels.ts';
 import { usesNetworks } from '../../lib/engine/pipeline.ts';
-import { expectedBackend } from '../../lib/nn/backend.ts';
 import type { RunOptions } from '../../lib/engine/types.ts';
-import { writeRunReport } from '../../lib/report/from-manifest.ts';
-import { writePngs } from '../../lib/report/index.ts';
 import { RunStore } from '../../lib/store/run-store.ts';
 import { reportSkipped } from './results.ts';
-import { getPipeline, listPipelines } from '../../pipelines/index.ts';
 import { cancelRun, submitRun, temporalStatus, workersPolling, type RunView } from '../../temporal/runs.ts';
 import { globalOptions, printProblem } from '../main.ts';
 import { formatDuration, formatTable, formatTags, printJson } from '../output.ts';
 import { liveLines, stageStatusText } from '../progress.ts';
-import { renderSummary, runSummary, type RunSummary } from '../summary.ts';
+import type { RunSummary } from '../summary.ts';
 import { devServerStatus } from '../../temporal/dev-server.ts';
 import { connectIfReachable, describeRunOrManifest, followRun, hostWorkerIfEmbedded, parseWorkers, withSession, type Session } from '../session.ts';
+
+/**
+ * The pipelines (with their models, tfjs and the samplers), reports and closing summaries load on
+ * first use: commands that only read manifests or ask Temporal (`status`, `list`, `cancel`) start
+ * in a fraction of a second.
+ */
+const pipelines = () => import('../../pipelines/index.ts');
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -50,7 +53,7 @@ function withSubmitOptions(cmd: Command): Command {
 
 /** Validate before anything touches Temporal: bad input costs nothing and leaves nothing behind. */
 async function prepare(pipelineName: string, flags: SubmitFlags) {
-  const pipeline = getPipeline(pipelineName);
+  const pipeline = (await pipelines()).getPipeline(pipelineName);
   const loaded = await loadConfig(pipeline, flags.config, flags.set ?? []);
   const stages = pipeline.stages(loaded.config as never, loaded.inputs);
   const known = new Set(stages.map((s) => s.name));
@@ -68,6 +71,7 @@ async function prepare(pipelineName: string, flags: SubmitFlags) {
  */
 async function announceBackend(session: Session): Promise<void> {
   const scope = session.target.embedded ? '' : ' (on this machine; cluster workers select their own)';
+  const { expectedBackend } = await import('../../lib/nn/backend.ts');
   const choice = await expectedBackend().then((c) => `${c.backend}, ${c.reason}`, (err: Error) => err.message);
   process.stderr.write(`tfjs backend${scope}: ${choice}\n`);
 }
@@ -90,7 +94,7 @@ export function exitCodeOf(view: RunView): number {
   return view.status === 'completed' ? 0 : 1;
 }
 
-function printView(view: RunView, json: boolean, closing?: { summary: RunSummary; embedded: boolean }): void {
+function printView(view: RunView, json: boolean, closing?: { summary: RunSummary; lines: string[] }): void {
   if (json) return printJson(closing ? { ...view, summary: closing.summary } : view);
   process.stdout.write(`run ${view.runId}  ${view.pipeline ?? ''}  ${view.status}${view.error ? `\n  error: ${view.error}` : ''}\n`);
   if (view.tags && Object.keys(view.tags).length) process.stdout.write(`  tags: ${formatTags(view.tags)}\n`);
@@ -106,21 +110,23 @@ function printView(view: RunView, json: boolean, closing?: { summary: RunSummary
       })),
     ) + '\n',
   );
-  if (closing) process.stdout.write(renderSummary(closing.summary, closing.embedded).join('\n') + '\n');
+  if (closing) process.stdout.write(closing.lines.join('\n') + '\n');
 }
 
 /** The closing summary of a followed run; never fails the command (a missing artifact just shortens it). */
-async function closingSummary(session: Session, view: RunView): Promise<RunSummary | undefined> {
+async function closingSummary(session: Session, view: RunView): Promise<{ summary: RunSummary; lines: string[] } | undefined> {
   try {
     const manifest = await session.store.readManifest(view.runId);
     if (!manifest) return undefined;
     const report = join(session.store.runDir(view.runId), 'report.html');
     const server = session.target.embedded ? await devServerStatus() : undefined;
-    return await runSummary(session.store, manifest, {
+    const [{ getPipeline }, { renderSummary, runSummary }] = await Promise.all([pipelines(), import('../summary.ts')]);
+    const summary = await runSummary(session.store, manifest, {
       headline: getPipeline(manifest.pipeline).headline,
       ...(existsSync(report) && { report }),
       ...(server && { temporalUi: `${server.uiUrl}/namespaces/${session.target.namespace}/workflows/${encodeURIComponent(manifest.workflowId)}` }),
     });
+    return { summary, lines: renderSummary(summary, session.target.embedded) };
   } catch {
     return undefined;
   }
@@ -138,8 +144,7 @@ async function followAndReport(session: Session, runId: string, json: boolean, w
 /** Live progress until the run ends, then the stage table and the closing summary; the exit code. */
 async function followToEnd(session: Session, runId: string, json: boolean, hostsWorker: boolean): Promise<number> {
   const view = await followRun(session, runId, json, hostsWorker);
-  const summary = await closingSummary(session, view);
-  printView(view, json, summary && { summary, embedded: session.target.embedded });
+  printView(view, json, await closingSummary(session, view));
   return exitCodeOf(view);
 }
 
@@ -267,7 +272,7 @@ export function registerRunCommands(program: Command): void {
       const store = new RunStore(g.store);
       const manifest = await store.readManifest(runId);
       if (!manifest) throw new UserError(`run ${runId} not found in ${store.root}`);
-      const pipeline = getPipeline(manifest.pipeline);
+      const pipeline = (await pipelines()).getPipeline(manifest.pipeline);
       const loaded = await loadConfig(pipeline, undefined, flags.set ?? [], { config: manifest.config, source: `${runId}/manifest.json` });
       await withSession(g.store, async (session) => {
         const status = await temporalStatus(session.client, manifest.workflowId);
@@ -304,6 +309,7 @@ export function registerRunCommands(program: Command): void {
       const store = new RunStore(g.store);
       const manifest = await store.readManifest(runId);
       if (!manifest) throw new UserError(`run ${runId} not found in ${store.root}`);
+      const [{ getPipeline }, { writeRunReport }, { writePngs }] = await Promise.all([pipelines(), import('../../lib/report/from-manifest.ts'), import('../../lib/report/index.ts')]);
       const { path, figures } = await writeRunReport(store, manifest, getPipeline(manifest.pipeline));
       const pngs = flags.png ? await writePngs(figures, `${store.runDir(runId)}/figures`) : [];
       if (g.json) printJson({ runId, report: path, figures: figures.map((f) => f.name), pngs });
@@ -318,7 +324,7 @@ export function registerRunCommands(program: Command): void {
       const g = globalOptions(cmd);
       const name = flags.pipeline ?? (await pipelineNameOf(file));
       if (!name) throw new UserError(`${file}: name the pipeline with --pipeline or a top-level \`pipeline:\` key`);
-      const pipeline = getPipeline(name);
+      const pipeline = (await pipelines()).getPipeline(name);
       let loaded;
       try {
         loaded = await loadConfig(pipeline, file);
@@ -338,8 +344,8 @@ export function registerRunCommands(program: Command): void {
   program
     .command('pipelines')
     .description('the pipelines this installation knows')
-    .action((_flags: unknown, cmd: Command) => {
-      const rows = listPipelines().map((p) => ({ name: p.name, version: p.version, description: p.description }));
+    .action(async (_flags: unknown, cmd: Command) => {
+      const rows = (await pipelines()).listPipelines().map((p) => ({ name: p.name, version: p.version, description: p.description }));
       if (globalOptions(cmd).json) printJson(rows);
       else process.stdout.write(formatTable(rows) + '\n');
     });

@@ -3,7 +3,6 @@ import { ScheduleNotFoundError, type ScheduleOverlapPolicy } from '@temporalio/c
 import { loadConfig } from '../../lib/engine/config.ts';
 import { UserError } from '../../lib/engine/errors.ts';
 import { taskQueueName } from '../../lib/engine/pipeline.ts';
-import { getPipeline } from '../../pipelines/index.ts';
 import { WORKFLOW_TYPE } from '../../temporal/runs.ts';
 import { globalOptions } from '../main.ts';
 import { formatTable, printJson } from '../output.ts';
@@ -53,6 +52,7 @@ export function registerScheduleCommands(program: Command): void {
       if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(scheduleId)) throw new UserError(`schedule id "${scheduleId}": use letters, digits, . _ -`);
       const overlap = String(flags.overlap).toLowerCase();
       if (!OVERLAP.includes(overlap)) throw new UserError(`--overlap ${overlap}: expected one of ${OVERLAP.join(', ')}`);
+      const { getPipeline } = await import('../../pipelines/index.ts');
       const pipeline = getPipeline(pipelineName);
       const loaded = await loadConfig(pipeline, flags.config as string | undefined, (flags.set as string[] | undefined) ?? []);
       await withScheduleSession(cmd, async (s) => {

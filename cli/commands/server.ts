@@ -5,7 +5,6 @@ import { connectClient, resolveTarget } from '../../temporal/connection.ts';
 import { describeAddress, devServerStatus, ensureDevServer, stopDevServer } from '../../temporal/dev-server.ts';
 import { superviseEmbeddedServer } from '../session.ts';
 import { temporalStatus } from '../../temporal/runs.ts';
-import { createWorker } from '../../temporal/worker.ts';
 import { RunStore } from '../../lib/store/run-store.ts';
 import { globalOptions } from '../main.ts';
 import { printJson } from '../output.ts';
@@ -65,6 +64,7 @@ export function registerServerCommands(program: Command): void {
         throw new UserError(`--only ${flags.only}: expected workflows or activities`);
       }
       const target = await resolveTarget();
+      const { createWorker } = await import('../../temporal/worker.ts');
       const worker = await createWorker(target, { queue: flags.queue, concurrency: flags.concurrency, only: flags.only });
       const tasks = flags.only ?? (flags.queue === 'cpu' ? 'workflows and activities' : 'activities');
       process.stderr.write(`worker on ${target.address} queue ${flags.queue}: ${tasks} (concurrency ${flags.concurrency})\n`);

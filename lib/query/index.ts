@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Json, RunManifest } from '../engine/types.ts';
 import type { RunStore } from '../store/run-store.ts';
 
@@ -134,6 +134,8 @@ export async function openResultsDatabase(store: RunStore): Promise<ResultsDatab
   const { manifests, damaged } = await store.scanRuns();
   const rows = manifestRows(store, manifests);
   const skipped: SkippedFile[] = [...damaged.map(({ path, reason }) => ({ path, reason })), ...(await verifyArtifacts(store, rows.artifacts))];
+  // DuckDB loads here, not with the module: the CLI imports this file for VIEWS at every start.
+  const { DuckDBInstance } = await import('@duckdb/node-api');
   const instance = await DuckDBInstance.create(':memory:');
   const connection = await instance.connect();
   const scratch = await mkdtemp(join(tmpdir(), 'sciflow-query-'));
