@@ -168,22 +168,11 @@ const interval = ([lo, hi]: [number, number]) => `[${num(lo)}, ${num(hi)}]`;
 const plusMinus = (value: number, error: number | undefined, sign = false) =>
   `${sign && value >= 0 ? '+' : ''}${value.toFixed(2)}${error === undefined ? '' : ` ± ${error.toFixed(2)}`}`;
 
-/** The results as lines for a terminal. */
+/** The results as lines for a terminal: the science first (posteriors, evidence, comparisons), then stage summaries and artifacts. */
 export function renderResults(r: RunResults): string[] {
   const lines = [`run ${r.runId}  ${r.pipeline}  ${r.status}`];
   if (r.tags && Object.keys(r.tags).length) lines.push(`  tags: ${formatTags(r.tags)}`);
   if (r.note) lines.push(`  note: ${r.note}`);
-  lines.push('', 'artifacts');
-  for (const s of r.stages) {
-    lines.push(`  ${s.name} (${s.status}${s.cached ? ', cached' : ''})`);
-    for (const a of s.artifacts) lines.push(`    ${a.uri}  ${a.rows} rows  sha256 ${a.sha256.slice(0, 12)}`);
-  }
-  const highlights = r.stages.map((s) => ({ name: s.name, entries: stageHighlights(s) })).filter((h) => h.entries.length);
-  if (highlights.length) {
-    lines.push('', 'stage summaries');
-    const width = Math.max(...highlights.map((h) => h.name.length));
-    for (const h of highlights) lines.push(`  ${h.name.padEnd(width)}  ${h.entries.map(([k, v]) => `${k} ${v}`).join('  ')}`);
-  }
   if (r.posteriors.length) lines.push('', 'posteriors: median, 68 % and 95 % central intervals');
   for (const p of r.posteriors) {
     lines.push(`  ${p.label} (${p.headline ? 'headline; ' : ''}${p.samples} ${p.weighted ? 'weighted' : 'equally weighted'} samples)`);
@@ -210,5 +199,16 @@ export function renderResults(r: RunResults): string[] {
   const tables = r.results.filter((x) => !OWN_SECTION.has(x.name));
   if (tables.length) lines.push('', 'tables');
   for (const t of tables) lines.push(`  ${t.label}: ${t.name}`, ...indent(formatTable(t.rows)));
+  const highlights = r.stages.map((s) => ({ name: s.name, entries: stageHighlights(s) })).filter((h) => h.entries.length);
+  if (highlights.length) {
+    lines.push('', 'stage summaries');
+    const width = Math.max(...highlights.map((h) => h.name.length));
+    for (const h of highlights) lines.push(`  ${h.name.padEnd(width)}  ${h.entries.map(([k, v]) => `${k} ${v}`).join('  ')}`);
+  }
+  lines.push('', 'artifacts');
+  for (const s of r.stages) {
+    lines.push(`  ${s.name} (${s.status}${s.cached ? ', cached' : ''})`);
+    for (const a of s.artifacts) lines.push(`    ${a.uri}  ${a.rows} rows  sha256 ${a.sha256.slice(0, 12)}`);
+  }
   return lines;
 }
