@@ -3,10 +3,11 @@
  * line the issue's queries use), mean shift in reference σ (±0.1σ band) and σ ratio (1 = same width).
  */
 import type { TopLevelSpec } from 'vega-lite';
+import { BC_FLAG } from '../comparison-summary.ts';
 import type { ReportComparison } from '../types.ts';
 
 const PANELS = [
-  { metric: 'bhattacharyya', title: 'Bhattacharyya coefficient', reference: 0.95, band: null, domainFloor: [0.9, 1] },
+  { metric: 'bhattacharyya', title: 'Bhattacharyya coefficient', reference: BC_FLAG, band: null, domainFloor: [0.9, 1] },
   { metric: 'mean_shift', title: 'mean shift (σ of reference)', reference: 0, band: [-0.1, 0.1], domainFloor: [-0.3, 0.3] },
   { metric: 'sigma_ratio', title: 'σ ratio (other / reference)', reference: 1, band: [0.9, 1.1], domainFloor: [0.7, 1.3] },
 ] as const;
@@ -34,7 +35,7 @@ export function comparisonSpec(comparison: ReportComparison): TopLevelSpec | nul
             x: { ...x, field: 'value' },
             y: { field: 'parameter', type: 'nominal', sort: params, title: null },
             color: metric === 'bhattacharyya'
-              ? { condition: { test: 'datum.value < 0.95', value: '#d64545' }, value: '#0072B2' }
+              ? { condition: { test: `datum.value < ${BC_FLAG}`, value: '#d64545' }, value: '#0072B2' }
               : { value: '#0072B2' },
           },
         },

@@ -169,7 +169,9 @@ export function stageTimelineSpec(stages: readonly ReportStage[], createdAt: str
   const y = { field: 'stage', type: 'nominal', sort: { field: 'start', order: 'ascending' }, title: null };
   return {
     width: 620,
-    height: { step: 22 },
+    height: { step: 24 },
+    // Stage names and durations at the graph's text size, not vega-lite's 10 px default.
+    config: { axis: { labelFontSize: FONT.line, titleFontSize: FONT.line, labelLimit: 0 }, legend: { labelFontSize: FONT.line, orient: 'top' } },
     data: { values: rows },
     encoding: { y },
     layer: [
@@ -183,7 +185,7 @@ export function stageTimelineSpec(stages: readonly ReportStage[], createdAt: str
       },
       // A tick at the start keeps instant stages (cache hits) visible.
       { mark: { type: 'tick', thickness: 2, size: 16 }, encoding: { x: { field: 'start', type: 'quantitative' }, color: { field: 'state', type: 'nominal' } } },
-      { mark: { type: 'text', align: 'left', dx: 5, fontSize: 10, fill: '#4d5560' }, encoding: { x: { field: 'end', type: 'quantitative' }, text: { field: 'label' } } },
+      { mark: { type: 'text', align: 'left', dx: 5, fontSize: FONT.line, fill: '#4d5560' }, encoding: { x: { field: 'end', type: 'quantitative' }, text: { field: 'label' } } },
     ],
   } as TopLevelSpec;
 }
