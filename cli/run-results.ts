@@ -6,7 +6,7 @@
  */
 import type { ArtifactRef, Json, RunManifest, StageRecord } from '../lib/engine/types.ts';
 import type { PipelineDefinition } from '../lib/engine/pipeline.ts';
-import { agreementVerdict, reproduces, type AgreementFigures } from '../lib/stats/agreement.ts';
+import { agreementFromSummary, agreementVerdict, reproduces, type AgreementFigures } from '../lib/stats/agreement.ts';
 import { JOINT } from '../lib/stats/compare.ts';
 import { intervalsByParameter, type CentralIntervals } from '../lib/stats/weighted.ts';
 import { tableRows } from '../lib/store/parquet.ts';
@@ -151,15 +151,7 @@ function comparisonResult(table: Located & { rows: Record<string, unknown>[] }, 
     if (!byParameter.has(parameter)) byParameter.set(parameter, { parameter } as { parameter: string } & Record<string, number>);
     byParameter.get(parameter)![metric] = value;
   }
-  const figures: AgreementFigures = {
-    reference: String(summary.reference ?? '?'),
-    other: String(summary.other ?? '?'),
-    minBC: Number(summary.minBhattacharyya),
-    meanBC: Number(summary.meanBhattacharyya),
-    worst: String(summary.worstParameter),
-    parameters: byParameter.size,
-    ...(typeof summary.minBhattacharyyaFloor === 'number' && { floor: summary.minBhattacharyyaFloor }),
-  };
+  const figures = agreementFromSummary(summary, byParameter.size);
   return { stage: table.stage, branch: table.branch, label: table.label, ...figures, agrees: reproduces(figures), ...(c2stAccuracy !== undefined && { c2stAccuracy }), metrics: [...byParameter.values()] };
 }
 

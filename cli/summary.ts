@@ -6,7 +6,7 @@
 import type { RunManifest, StageRecord } from '../lib/engine/types.ts';
 import { posteriorSampleSet } from '../lib/store/posterior-table.ts';
 import type { RunStore } from '../lib/store/run-store.ts';
-import { agreementVerdict, reproduces, type AgreementFigures } from '../lib/stats/agreement.ts';
+import { agreementFromSummary, agreementVerdict, reproduces, type AgreementFigures } from '../lib/stats/agreement.ts';
 import { intervalsByParameter } from '../lib/stats/weighted.ts';
 import { formatSignificant as num } from './output.ts';
 
@@ -34,10 +34,8 @@ export async function runSummary(store: RunStore, manifest: RunManifest, options
   const comparisons = done
     .filter((s) => s.activity === 'comparePosteriors' && s.branches === 1)
     .map((s) => {
-      const c = first(s);
-      const figures = { reference: String(c.reference), other: String(c.other), minBC: Number(c.minBhattacharyya), meanBC: Number(c.meanBhattacharyya), worst: String(c.worstParameter) };
-      const floor = typeof c.minBhattacharyyaFloor === 'number' ? { floor: c.minBhattacharyyaFloor } : {};
-      return { stage: s.name, ...figures, ...floor, agrees: reproduces(figures) };
+      const figures = agreementFromSummary(first(s));
+      return { stage: s.name, ...figures, agrees: reproduces(figures) };
     });
   const source = headline.find((s) => s.branches === 1 && s.outputs?.branches[0]?.posterior_samples);
   return {

@@ -4,7 +4,7 @@ import { numberColumn, tableRows } from '../store/parquet.ts';
 import type { RunStore } from '../store/run-store.ts';
 import { writeFileAtomic } from '../store/atomic.ts';
 import { renderReport } from './render.ts';
-import { samplerDiagnostics, summaryEss } from './sampler-diagnostics.ts';
+import { samplerDiagnostics, summaryEss, type ArtifactLoader } from './sampler-diagnostics.ts';
 import type { ComparisonRow } from '../stats/index.ts';
 import { POSTERIOR_BOOKKEEPING } from '../stats/weighted.ts';
 import type { PipelineFigure, ReportInput, ReportPosterior, ReportTable } from './types.ts';
@@ -61,14 +61,21 @@ export async function reportInputFromManifest(store: RunStore, manifest: RunMani
   const evidences: NonNullable<ReportInput['evidences']> = [];
   const comparisons: NonNullable<ReportInput['comparisons']> = [];
   const trainingCurves: NonNullable<ReportInput['trainingCurves']> = [];
+  // Each artifact is read and hash-checked once: a posterior, its summary and the sampler
+  // diagnostics all look at the same tables.
+  const read = new Map<string, Promise<Table>>();
+  const load: ArtifactLoader = (ref) => {
+    if (!read.has(ref.uri)) read.set(ref.uri, store.get(ref));
+    return read.get(ref.uri)!;
+  };
   for (const stage of manifest.stages) {
     for (const [branch, outputs] of (stage.outputs?.branches ?? []).entries()) {
       const label = stage.branches > 1 ? `${stage.name}[${branch}]` : stage.name;
       for (const [name, ref] of Object.entries(outputs)) {
         if (name === 'posterior_samples') {
-          const table = await store.get(ref);
+          const table = await load(ref);
           const names = table.schema.fields.map((f) => f.name).filter((n) => !POSTERIOR_BOOKKEEPING.has(n));
-          const ess = await summaryEss(store, outputs);
+          const ess = await summaryEss(load, outputs);
           posteriors.push({
             label,
             paramNames: names,
@@ -77,13 +84,13 @@ export async function reportInputFromManifest(store: RunStore, manifest: RunMani
             ...(ess && { ess }),
           });
         } else if (name === 'losses') {
-          trainingCurves.push(...trainingCurvesOf(label, await store.get(ref)));
+          trainingCurves.push(...trainingCurvesOf(label, await load(ref)));
         } else if (name === 'comparison') {
-          const rows = tableRows(await store.get(ref)) as unknown as ComparisonRow[];
+          const rows = tableRows(await load(ref)) as unknown as ComparisonRow[];
           const names = stage.summary?.[branch] ?? {};
           comparisons.push({ reference: String(names.reference ?? `${label}: reference`), other: String(names.other ?? `${label}: other`), rows });
         } else if (name === 'posterior' || name === 'evidence') {
-          const rows = tableRows(await store.get(ref));
+          const rows = tableRows(await load(ref));
           if (rows.length === 0) continue;
           const columns = Object.keys(rows[0]!);
           tables.push({ title: `${label}: ${name}`, columns, rows: rows.map((r) => columns.map((c) => r[c] as string | number | null)) });
@@ -101,7 +108,7 @@ export async function reportInputFromManifest(store: RunStore, manifest: RunMani
   const reference = evidences.findIndex((e) => e.label === referenceLabel);
   if (reference > 0) evidences.unshift(...evidences.splice(reference, 1));
   const status = manifest.status === 'terminated' || manifest.status === 'timed_out' ? 'failed' : manifest.status;
-  const { nestedRuns, chainTraces } = await samplerDiagnostics(store, manifest);
+  const { nestedRuns, chainTraces } = await samplerDiagnostics(load, manifest);
   return {
     run: { runId: manifest.runId, pipeline: manifest.pipeline, status, createdAt: manifest.createdAt, ...(manifest.finishedAt && { finishedAt: manifest.finishedAt }) },
     stages: manifest.stages.map((s) => ({

@@ -7,16 +7,19 @@
 import type { ArtifactRef, RunManifest } from '../engine/types.ts';
 import { nestedRunTrace } from '../sampling/nested/trace.ts';
 import { numberColumn, tableRows } from '../store/parquet.ts';
-import type { RunStore } from '../store/run-store.ts';
+import type { Table } from 'apache-arrow';
 import { POSTERIOR_BOOKKEEPING } from '../stats/weighted.ts';
 import type { ReportChainTraces, ReportNestedRun } from './types.ts';
 
 /** The walker whose trace stands for its ensemble run (all walkers of all runs would bury each other). */
 const TRACED_WALKER = 0;
 
+/** Reads an artifact; the report passes one that reads each artifact once. */
+export type ArtifactLoader = (ref: ArtifactRef) => Promise<Table>;
+
 const hasColumns = (ref: ArtifactRef, names: string[]) => names.every((n) => ref.schema.some((f) => f.name === n));
 
-export async function samplerDiagnostics(store: RunStore, manifest: RunManifest): Promise<{ nestedRuns: ReportNestedRun[]; chainTraces: ReportChainTraces[] }> {
+export async function samplerDiagnostics(load: ArtifactLoader, manifest: RunManifest): Promise<{ nestedRuns: ReportNestedRun[]; chainTraces: ReportChainTraces[] }> {
   const nestedRuns: ReportNestedRun[] = [];
   const chainTraces: ReportChainTraces[] = [];
   for (const stage of manifest.stages) {
@@ -26,15 +29,15 @@ export async function samplerDiagnostics(store: RunStore, manifest: RunManifest)
       const label = stage.branches > 1 ? `${stage.name}[${branch}]` : stage.name;
       const { posterior_samples: points, evidence, samples } = outputs;
       if (points && evidence && hasColumns(points, ['logL', 'logWeight'])) {
-        const [counts] = tableRows(await store.get(evidence));
+        const [counts] = tableRows(await load(evidence));
         if (counts && Number(counts.niter) + Number(counts.nlive) === points.rows) {
-          const table = await store.get(points);
+          const table = await load(points);
           const logL = numberColumn(table, 'logL');
           nestedRuns.push({ label, logL, ...nestedRunTrace(logL, numberColumn(table, 'logWeight'), Number(counts.nlive)) });
         }
       }
       if (samples && hasColumns(samples, ['step', 'walker'])) {
-        const table = await store.get(samples);
+        const table = await load(samples);
         paramNames = table.schema.fields.map((f) => f.name).filter((n) => !POSTERIOR_BOOKKEEPING.has(n));
         const walker = numberColumn(table, 'walker');
         const rows = Array.from(walker.keys()).filter((i) => walker[i] === TRACED_WALKER);
@@ -48,8 +51,8 @@ export async function samplerDiagnostics(store: RunStore, manifest: RunManifest)
 }
 
 /** The effective sample sizes a stage's `posterior` summary measured (an `ess` column per parameter), if any. */
-export async function summaryEss(store: RunStore, outputs: Record<string, ArtifactRef>): Promise<Record<string, number> | undefined> {
+export async function summaryEss(load: ArtifactLoader, outputs: Record<string, ArtifactRef>): Promise<Record<string, number> | undefined> {
   const summary = outputs.posterior;
   if (!summary || !hasColumns(summary, ['parameter', 'ess'])) return undefined;
-  return Object.fromEntries(tableRows(await store.get(summary)).map((r) => [String(r.parameter), Number(r.ess)]));
+  return Object.fromEntries(tableRows(await load(summary)).map((r) => [String(r.parameter), Number(r.ess)]));
 }

@@ -19,6 +19,19 @@ export interface AgreementFigures {
   floor?: number;
 }
 
+/** The figures a `comparePosteriors` stage records in its summary (one branch's entries). */
+export function agreementFromSummary(summary: Record<string, unknown>, parameters?: number): AgreementFigures {
+  return {
+    reference: String(summary.reference ?? '?'),
+    other: String(summary.other ?? '?'),
+    minBC: Number(summary.minBhattacharyya),
+    meanBC: Number(summary.meanBhattacharyya),
+    worst: String(summary.worstParameter),
+    ...(parameters !== undefined && { parameters }),
+    ...(typeof summary.minBhattacharyyaFloor === 'number' && { floor: summary.minBhattacharyyaFloor }),
+  };
+}
+
 export function reproduces(f: Pick<AgreementFigures, 'minBC'>): boolean {
   return f.minBC >= AGREEMENT_MIN_BC;
 }
