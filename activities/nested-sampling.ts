@@ -94,7 +94,7 @@ export async function runNestedStage<Extra>(
   checkpointer: Checkpointer<{ sampler: NestedCheckpoint; extra: Extra }>,
   saved: NestedCheckpoint | undefined,
   saveExtra: () => Extra,
-  extraSummary: () => { counts: { [key: string]: number }; timings: { [key: string]: number } },
+  extraSummary: () => { counts: { [key: string]: number }; timings: { [key: string]: number }; notes?: { [key: string]: Json } },
   guide?: InferenceGuide,
 ): Promise<{ [key: string]: Json }> {
   const started = Date.now();
@@ -139,7 +139,7 @@ export async function runNestedStage<Extra>(
   const weights = logWeight.map((w) => Math.exp(w - maxLogW));
   const total = weights.reduce((a, b) => a + b, 0);
   await ctx.write('posterior_samples', posteriorSamplesTable(problem.paramNames, theta, weights.map((w) => w / total), logWeight, logL));
-  const { counts, timings } = extraSummary();
+  const { counts, timings, notes } = extraSummary();
   const evidence = {
     logZ: result.logZ,
     logZerr: result.logZerr,
@@ -165,7 +165,7 @@ export async function runNestedStage<Extra>(
   // downstream cache keys; wall times go to the manifest (and the `metrics` query table).
   // The caller's `counts` are counts too (e.g. the learned likelihood's true and network calls).
   await ctx.write('evidence', tableFromRows([evidence], [...EVIDENCE_COUNTS, ...Object.keys(counts)]));
-  return { ...evidence, wall_s: (Date.now() - started) / 1000, ...timings };
+  return { ...evidence, wall_s: (Date.now() - started) / 1000, ...timings, ...notes };
 }
 
 /** The `posterior_samples` layout every nested-sampling stage writes: parameters, normalised weight, logWeight, logL. */

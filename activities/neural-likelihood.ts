@@ -2,7 +2,7 @@ import { UserError } from '../lib/engine/errors.ts';
 import type { Json } from '../lib/engine/types.ts';
 import { selectBackend } from '../lib/nn/backend.ts';
 import { pcaCompression } from '../lib/nn/compression.ts';
-import { LearnedLikelihood, type LearnedLikelihoodCheckpoint, type LearnedLikelihoodOptions } from '../lib/nn/learned-likelihood.ts';
+import { DEFAULT_LEARNED_LIKELIHOOD, LearnedLikelihood, type LearnedLikelihoodCheckpoint, type LearnedLikelihoodOptions } from '../lib/nn/learned-likelihood.ts';
 import { flowToTable } from '../lib/nn/network-table.ts';
 import { runSnl, type SnlCheckpoint } from '../lib/nn/snl.ts';
 import type { NestedCheckpoint } from '../lib/sampling/nested/index.ts';
@@ -45,19 +45,28 @@ async function nestedWithLearnedLikelihood(ctx: StageContext<LearnedParams>): Pr
   const learned = saved
     ? LearnedLikelihood.restore(truth.logLikelihood, saved.extra, hooks)
     : new LearnedLikelihood(truth.logLikelihood, { ...ctx.params.learned, seed: ctx.rng.nextUint32() }, hooks);
-  const summary = await runNestedStage(ctx, problem, learned.logLikelihood, checkpointer, saved?.sampler, () => learned.checkpoint(), () => {
-    const s = learned.stats();
-    return {
-      counts: { true_calls: s.trueCalls, audit_calls: s.auditCalls, network_calls: s.networkCalls, trainings: s.trainings, fallbacks: s.fallbacks },
-      timings: { likelihood_s: truth.seconds() },
-    };
-  });
+  let summary;
+  try {
+    summary = await runNestedStage(ctx, problem, learned.logLikelihood, checkpointer, saved?.sampler, () => learned.checkpoint(), () => {
+      const s = learned.stats();
+      const t = learned.timings();
+      return {
+        counts: { true_calls: s.trueCalls, audit_calls: s.auditCalls, network_calls: s.networkCalls, trainings: s.trainings, fallbacks: s.fallbacks },
+        timings: { likelihood_s: truth.seconds(), training_s: t.trainingSeconds, stall_s: t.stallSeconds },
+        // The cost-aware switch: what a true call cost during the warm-up, and which path that chose.
+        notes: { path: s.costChoice ?? 'learned', true_call_ms: t.trueCallMs, min_true_call_ms: t.thresholdMs, swap_after: String(ctx.params.learned?.swapAfter ?? DEFAULT_LEARNED_LIKELIHOOD.swapAfter) },
+      };
+    });
+  } finally {
+    await learned.dispose();
+  }
   const events = learned.events;
   await ctx.write(
     'training_events',
     tableFromColumns({
       kind: events.map((e) => e.kind),
       true_calls: int32Column('true_calls', events.map((e) => e.trueCalls)),
+      started_at_true_calls: int32Column('started_at_true_calls', events.map((e) => e.startedAt)),
       network_calls: int32Column('network_calls', events.map((e) => e.networkCalls)),
       error: events.map((e) => e.error),
       passed: events.map((e) => e.passed),

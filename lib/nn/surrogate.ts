@@ -89,6 +89,11 @@ export interface SurrogateProgress extends EpochRecord {
 export interface SurrogateTrainingHooks {
   onEpoch?: (progress: SurrogateProgress, checkpoint: () => SurrogateCheckpoint) => void | Promise<void>;
   resumeFrom?: SurrogateCheckpoint;
+  /**
+   * Warm start: begin from this network's weights, keeping its input and output scalings (so the
+   * weights mean the same thing). Same architecture and ensemble size; PCA targets are not supported.
+   */
+  initialFrom?: SerializedSurrogate;
 }
 
 /** Per-epoch losses, one row per (member, epoch): ready to become a Parquet table. */
@@ -217,11 +222,11 @@ function splitRows(rows: number, config: SurrogateConfig, rng: Rng): Splits {
 }
 
 /** Everything derived deterministically from the data and seed; recomputed identically on resume. */
-function prepare(inputs: Matrix, outputs: Matrix, config: SurrogateConfig) {
+function prepare(inputs: Matrix, outputs: Matrix, config: SurrogateConfig, initialFrom?: SerializedSurrogate) {
   const root = Rng.fromSeed(config.seed);
   const splits = splitRows(inputs.rows, config, root.fork(0));
-  const inputScaling = fitStandardization(selectRows(inputs, splits.train));
-  const outputScaling = fitStandardization(selectRows(outputs, splits.train));
+  const inputScaling = initialFrom?.inputScaling ?? fitStandardization(selectRows(inputs, splits.train));
+  const outputScaling = initialFrom?.outputScaling ?? fitStandardization(selectRows(outputs, splits.train));
   const z = standardize(outputs, outputScaling);
   const pca = config.pcaComponents
     ? fitPca(selectRows(z, splits.train), config.pcaComponents, root.fork(1))
@@ -262,7 +267,9 @@ export async function fitSurrogate(
   if (resume && resume.rows !== inputs.rows) {
     throw new Error(`checkpoint was taken on ${resume.rows} rows, got ${inputs.rows}`);
   }
-  const prepared = prepare(inputs, outputs, config);
+  const initialFrom = hooks.initialFrom;
+  if (initialFrom) checkWarmStart(initialFrom, inputs.cols, outputs.cols, config);
+  const prepared = prepare(inputs, outputs, config, initialFrom);
   const architecture: MlpArchitecture = {
     inputDim: inputs.cols,
     hiddenUnits: config.hiddenUnits,
@@ -277,7 +284,7 @@ export async function fitSurrogate(
   const completed: MemberRecord[] = resume ? [...resume.completed] : [];
   for (let member = completed.length; member < config.ensembleSize; member++) {
     const memberRng = Rng.fromSeed(config.seed).fork(10 + member);
-    const parameters = new Parameters(shapes, initialMlpParameters(architecture, memberRng));
+    const parameters = new Parameters(shapes, initialFrom?.members[member]!.parameters ?? initialMlpParameters(architecture, memberRng));
     const trainer = resume?.current?.member === member ? resume.current.trainer : undefined;
     try {
       const result = await trainNetwork(
@@ -337,6 +344,19 @@ export async function fitSurrogate(
       selectRows(outputs, heldOut),
     ),
   };
+}
+
+function checkWarmStart(from: SerializedSurrogate, inputDim: number, outputDim: number, config: SurrogateConfig): void {
+  const a = from.architecture;
+  const same =
+    a.inputDim === inputDim &&
+    from.outputScaling.mean.length === outputDim &&
+    a.activation === config.activation &&
+    a.hiddenUnits.join() === config.hiddenUnits.join() &&
+    from.members.length === config.ensembleSize &&
+    from.pca === null &&
+    config.pcaComponents === null;
+  if (!same) throw new Error('initialFrom: the warm-start network must have the same architecture and ensemble size, and no PCA');
 }
 
 function lossColumns(members: MemberRecord[]): LossColumns {

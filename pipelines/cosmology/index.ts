@@ -19,7 +19,7 @@ import { MODELS, MODEL_NAMES, priorTransform, type ModelName } from './models.ts
 const calls = z.number().int().min(100).max(1_000_000);
 const learnedSchema = z
   .object({
-    // Every failed training costs seconds, so the first one waits until the network can pass:
+    // Trained on the sampling path (swapAfter 0), every failed training costs seconds, so the first one waits until the network can pass:
     // measured with 1000 live points (seed 5), it passed at 4.5k true calls for ΛCDM and wCDM, at
     // 15k for CPL (of 15k, 25k and 47k calls in all); CPL's trainings between 4.5k and 13.5k all
     // missed the tolerance narrowly.
@@ -28,14 +28,16 @@ const learnedSchema = z
       .strict()
       .default({ lcdm: 3000, wcdm: 4500, cpl: 12000, oklcdm: 4500 })
       .describe('True calls before the first training, per model.'),
-    retrainAfter: z.number().int().min(50).max(1_000_000).default(1500).describe('Retry a rejected training after this many more true calls.'),
+    // Off the sampling path a rejected training costs no wall time, so the next one starts soon.
+    retrainAfter: z.number().int().min(50).max(1_000_000).default(200).describe('Start the next training this many true calls after a rejected one (or after a fallback).'),
     trainingWindow: calls.default(3000).describe('Most recent true evaluations trained on (those near the current likelihood contour).'),
     contourMargin: z.number().positive().default(3).describe("Nats below the sampler's contour where training targets are clipped (lib/nn/learned-likelihood.ts)."),
+    // bench/learned-likelihood-cost.ts: 0.1 kept |Δ ln Z| ≤ 0.023 and saved 58–79% of true calls.
     acceptTolerance: z
       .number()
       .positive()
-      .default(0.05)
-      .describe('RMS held-out error (|Δ ln L| relative to the depth below the peak, in full within a nat of it; see lib/nn/learned-likelihood.ts) below which the network takes over.'),
+      .default(0.1)
+      .describe("RMS held-out error (|Δ ln L|, in full within the posterior's bulk and relative to the depth below the peak beyond it; see lib/nn/learned-likelihood.ts) below which the network takes over."),
     auditEvery: z.number().int().min(10).max(1_000_000).default(500).describe('Network answers between audits against the true likelihood.'),
     auditSize: z.number().int().min(1).max(10_000).default(25).describe('Network answers an audit re-evaluates with the true likelihood, chosen at random among the last auditEvery.'),
     // At 0.1 an accepted wCDM network drifted while the contour rose and cost ln Z 0.1 (measured);
@@ -43,6 +45,15 @@ const learnedSchema = z
     fallbackTolerance: z.number().positive().default(0.05).describe('Mean audit error above which the true likelihood takes over again.'),
     // Three tanh layers of 32 reached a held-out error of 0.027 where two silu layers of 64 reached
     // 0.066 (wCDM window at 9k calls, same training time).
+    swapAfter: z
+      .union([z.literal('ready'), z.number().int().min(0)])
+      .default('ready')
+      .describe("'ready': train on a worker thread while sampling goes on, swap the network in when it is done (never waits; the swap call is recorded). A number K: swap K true calls after the training started, waiting if needed (bit-reproducible; 0 trains in-process)."),
+    minTrueCallMs: z
+      .number()
+      .min(0)
+      .default(1)
+      .describe('Cost-aware switch: when a true call took less than this (ms, measured during the warm-up) the stage runs exact, and says so (summary: path). 0: always learn. bench/results/learned-likelihood-cost.md measures the break-even.'),
     hiddenUnits: z.array(z.number().int().min(1)).min(1).default([32, 32, 32]).describe("Widths of the network's hidden layers."),
     activation: z.enum(ACTIVATIONS).default('tanh').describe('Activation of the hidden layers.'),
     epochs: z.number().int().min(1).max(10_000).default(300).describe('Training epochs, early-stopped.'),

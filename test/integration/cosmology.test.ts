@@ -10,11 +10,13 @@ const env = useTestEnvironment();
 
 test('cosmology pipeline (tiny settings) through the engine: flat ΛCDM Ωm ≈ 0.3, h ≈ 0.69; learned stage, comparison and Bayes factors written', async () => {
   // Small runs: few live points, and a learned likelihood that trains quickly and accepts a loose network.
+  // This likelihood is far too cheap for the cost-aware switch (minTrueCallMs 0 overrides it); the
+  // network trains on the worker thread and swaps in 100 true calls after each start (reproducible).
   const config = {
     models: ['lcdm', 'wcdm'],
     nlive: 150,
     dlogz: 0.5,
-    learned: { warmupCalls: { lcdm: 600, wcdm: 600, cpl: 600, oklcdm: 600 }, retrainAfter: 300, trainingWindow: 600, acceptTolerance: 1, epochs: 30, patience: 5, hiddenUnits: [16, 16] },
+    learned: { warmupCalls: { lcdm: 600, wcdm: 600, cpl: 600, oklcdm: 600 }, retrainAfter: 300, trainingWindow: 600, acceptTolerance: 1, epochs: 30, patience: 5, hiddenUnits: [16, 16], minTrueCallMs: 0, swapAfter: 100 },
   };
   await submitRun(env().client, { pipeline: 'cosmology', config, storeRoot: env().storeRoot, runId: 'cosmo' });
   const store = new RunStore(env().storeRoot);
@@ -36,6 +38,8 @@ test('cosmology pipeline (tiny settings) through the engine: flat ΛCDM Ωm ≈ 
 
   const learned = stage('learned-lcdm').summary![0]!;
   assert.ok(Number(learned.true_calls) > 0 && Number(learned.trainings) >= 1, JSON.stringify(learned));
+  assert.equal(learned.path, 'learned');
+  assert.ok(Number(learned.true_call_ms) > 0 && Number(learned.training_s) > 0, JSON.stringify(learned));
   assert.ok(Number(stage('compare-lcdm').summary![0]!.minBhattacharyya) > 0.8);
 
   const bf = tableRows(await store.get(stage('bayes-factors').outputs!.branches[0]!.bayes_factors!));

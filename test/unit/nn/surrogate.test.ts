@@ -61,6 +61,21 @@ test('same seed ⇒ same weights; a JSON round trip predicts identically', async
   restored.dispose();
 });
 
+test('a warm start begins from the given network: its scalings, and its weights as the first iterate', async () => {
+  const { inputs, outputs } = tinyProblem();
+  const a = await fitSurrogate(inputs, outputs, tinyConfig);
+  const from = a.surrogate.serialize();
+  // With a vanishing learning rate the warm-started network stays where it started.
+  const still = await fitSurrogate(inputs.slice(0, 30), outputs.slice(0, 30), { ...tinyConfig, epochs: 1, learningRate: { kind: 'constant', initial: 1e-12 } }, { initialFrom: from });
+  const warm = still.surrogate.serialize();
+  assert.deepEqual([warm.inputScaling, warm.outputScaling], [from.inputScaling, from.outputScaling]);
+  const before = a.surrogate.predict(inputs).mean;
+  still.surrogate.predict(inputs).mean.forEach((row, i) => row.forEach((v, j) => assert.ok(Math.abs(v - before[i]![j]!) < 1e-4)));
+  await assert.rejects(fitSurrogate(inputs, outputs, { ...tinyConfig, hiddenUnits: [8] }, { initialFrom: from }), /same architecture/);
+  a.surrogate.dispose();
+  still.surrogate.dispose();
+});
+
 test('training resumed from a mid-ensemble checkpoint ends with the uninterrupted weights', async () => {
   const { inputs, outputs } = tinyProblem();
   let checkpoint: SurrogateCheckpoint | null = null;
