@@ -165,7 +165,8 @@ export interface LearnedLikelihoodTimings {
 interface PendingTraining {
   job: TrainingJob;
   startedAt: number;
-  floor: number;
+  /** The clipping floor when the training started (null: none yet; JSON has no −∞). */
+  floor: number | null;
   heldOut: { thetas: number[][]; logLs: number[] };
 }
 
@@ -369,10 +370,13 @@ export class LearnedLikelihood {
     const { options } = this.s;
     if (this.s.training) {
       this.inFlight ??= this.launch(this.s.training.job);
-      const due = options.swapAfter !== 'ready' && this.s.trueCalls - this.s.training.startedAt >= options.swapAfter;
-      // A worker's answer arrives as an event: give the event loop a turn so it can be seen.
-      if (!this.settled && !due) await new Promise((resolve) => setImmediate(resolve));
-      if (this.settled || due) await this.swapIn();
+      if (options.swapAfter === 'ready') {
+        // A worker's answer arrives as an event: give the event loop a turn so it can be seen.
+        if (!this.settled) await new Promise((resolve) => setImmediate(resolve));
+        if (this.settled) await this.swapIn();
+      } else if (this.s.trueCalls - this.s.training.startedAt >= options.swapAfter) {
+        await this.swapIn();
+      }
       return;
     }
     if (this.s.retired || this.s.callsSinceTraining < (this.s.trainings === 0 ? options.warmupCalls : options.retrainAfter)) return;
@@ -414,7 +418,7 @@ export class LearnedLikelihood {
     return {
       job: { inputs, outputs, config, initialFrom: this.s.warmFrom },
       startedAt: this.s.trueCalls,
-      floor,
+      floor: Number.isFinite(floor) ? floor : null,
       heldOut: { thetas: heldOut.map((i) => this.s.thetas[i]), logLs: heldOut.map((i) => this.s.logLs[i]) },
     };
   }
@@ -448,7 +452,7 @@ export class LearnedLikelihood {
     this.s.trainingSeconds += result.seconds;
     this.s.warmFrom = result.network;
     const network = Surrogate.restore(result.network);
-    const error = this.heldOutError(network, pending.heldOut, pending.floor);
+    const error = this.heldOutError(network, pending.heldOut, pending.floor ?? -Infinity);
     const tooCoarse = this.tooCoarse(network, pending.heldOut);
     const passed = error < options.acceptTolerance && !tooCoarse;
     this.s.events.push({ kind: 'trained', trueCalls: this.s.trueCalls, startedAt: pending.startedAt, networkCalls: this.s.networkCalls, error, passed });
