@@ -20,7 +20,7 @@
  *
  * Writes bench/results/<out>.json and .md after every cost level. Run it on an otherwise idle machine.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,6 +45,8 @@ const { values: args } = parseArgs({
     // 'ready' (the product default) or K: swap K true calls after a training starts (0: in-process).
     swap: { type: 'string', default: 'ready' },
     out: { type: 'string', default: 'learned-likelihood-cost' },
+    // Rewrite the md and json from an earlier run's json (same options as that run), running nothing.
+    render: { type: 'string' },
   },
 });
 const TARGETS = { breakEvenMs: 2, wallRatioAt100ms: 0.5, maxAbsDeltaLogZ: 0.1, minBc: 0.99, minCallsSaved: 0.5, autoWallRatio: 1.1 };
@@ -118,7 +120,8 @@ function iterationsPerMs(): number {
   return rates[2]!;
 }
 
-const perMs = iterationsPerMs();
+const rendered = args.render ? (JSON.parse(readFileSync(args.render, 'utf8')) as RenderedResults) : null;
+const perMs: number = rendered?.busy_loop_iterations_per_ms ?? iterationsPerMs();
 
 /** The problem's true batch likelihood, each point costing an extra `costMs` of fixed work; counts calls. */
 function costlyLikelihood(problem: Problem, costMs: number) {
@@ -210,28 +213,32 @@ function minBc(a: NestedResult, b: NestedResult, names: string[]): { bc: number;
   return worst;
 }
 
-/** c where learned and exact wall times cross, linear in c between grid points (null: no crossing on the grid). */
+/**
+ * The cost from which on the learned run is faster at every grid cost: where the last slower
+ * point's wall-time gap crosses zero towards the next, linear in c (the lowest cost when it was
+ * never slower; null when it is slower at the highest).
+ */
 function breakEven(rows: { cost_ms: number; exact: RunRecord; learned: RunRecord }[]): number | null {
   const gap = rows.map((r) => ({ c: r.cost_ms, d: r.learned.wall_s - r.exact.wall_s }));
-  if (gap[0]!.d <= 0) return gap[0]!.c;
-  for (let i = 1; i < gap.length; i++) {
-    const [a, b] = [gap[i - 1]!, gap[i]!];
-    if (b.d <= 0) return a.c + ((b.c - a.c) * a.d) / (a.d - b.d);
-  }
-  return null;
+  const last = gap.map((g) => g.d > 0).lastIndexOf(true);
+  if (last === -1) return gap[0]!.c;
+  if (last === gap.length - 1) return null;
+  const [a, b] = [gap[last]!, gap[last + 1]!];
+  return a.c + ((b.c - a.c) * a.d) / (a.d - b.d);
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
 
-/** Least-squares line wall = a + b·c through the measured exact runs, and its largest relative residual. */
+/** Least-squares line wall = a + b·c through the measured exact runs, and its largest residual (s, and as a fraction of the largest measured wall). */
 function lineFit(points: { c: number; wall: number }[]) {
   const n = points.length;
   const mc = points.reduce((s, p) => s + p.c, 0) / n;
   const mw = points.reduce((s, p) => s + p.wall, 0) / n;
   const b = points.reduce((s, p) => s + (p.c - mc) * (p.wall - mw), 0) / points.reduce((s, p) => s + (p.c - mc) ** 2, 0);
   const a = mw - b * mc;
-  return { a_s: a, b_s_per_ms: b, max_rel_residual: Math.max(...points.map((p) => Math.abs(a + b * p.c - p.wall) / p.wall)) };
+  const residual = Math.max(...points.map((p) => Math.abs(a + b * p.c - p.wall)));
+  return { a_s: a, b_s_per_ms: b, max_residual_s: residual, max_residual_of_largest_wall: residual / Math.max(...points.map((p) => p.wall)) };
 }
 
 interface Row {
@@ -254,71 +261,89 @@ interface AutoFallback {
   wall_ratio: number;
 }
 
-const backend = await selectBackend();
-const started = new Date().toISOString();
-const models = args.models.split(',');
+interface RenderedResults {
+  generated: string;
+  machine: { cpus: number; cpu: string | undefined; node: string; memoryGiB: number };
+  command: string;
+  backend: Awaited<ReturnType<typeof selectBackend>>;
+  busy_loop_iterations_per_ms: number;
+  models: { model: string; rows: Row[]; auto_fallback: AutoFallback | null }[];
+}
+
+const backend = rendered?.backend ?? (await selectBackend());
+const started = rendered?.generated ?? new Date().toISOString();
+const models = rendered?.models.map((m) => m.model) ?? args.models.split(',');
 const state = Object.fromEntries(
   models.map((m) => [m, { problem: PROBLEMS[m]!(), reference: null as ExactRecord | null, measured: [] as { c: number; wall: number }[], rows: [] as Row[], auto: null as AutoFallback | null }]),
 );
+for (const m of rendered?.models ?? []) {
+  const st = state[m.model]!;
+  st.rows = m.rows;
+  st.auto = m.auto_fallback;
+  st.measured = m.rows.filter((r) => r.exact.measured).map((r) => ({ c: r.cost_ms, wall: r.exact.wall_s }));
+}
+if (!rendered) await measure();
+writeResults();
 
-for (const cost of costs) {
+async function measure(): Promise<void> {
+  for (const cost of costs) {
+    for (const name of models) {
+      const st = state[name]!;
+      let exact: Row['exact'];
+      if (exactMeasured.has(cost)) {
+        const run = await exactRun(st.problem, cost);
+        const ref = st.reference ?? run;
+        if (run.logZ !== ref.logZ || run.true_calls !== ref.true_calls) throw new Error(`${name}: the exact run at c=${cost} differs from c=${costs[0]} (ln Z ${run.logZ} vs ${ref.logZ})`);
+        st.reference = ref;
+        st.measured.push({ c: cost, wall: run.wall_s });
+        exact = { wall_s: run.wall_s, logZ: run.logZ, logZerr: run.logZerr, true_calls: run.true_calls, measured: true };
+      } else {
+        const fit = lineFit(st.measured);
+        const ref = st.reference!;
+        exact = { wall_s: fit.a_s + fit.b_s_per_ms * cost, logZ: ref.logZ, logZerr: ref.logZerr, true_calls: ref.true_calls, measured: false };
+      }
+      // Forced onto the learned path (minTrueCallMs null) so every c measures the method itself.
+      const { result, ...learned } = await learnedRun(st.problem, cost, { minTrueCallMs: null, swapAfter });
+      const bc = minBc(st.reference!.result, result, st.problem.paramNames);
+      const row: Row = {
+        cost_ms: cost,
+        exact,
+        learned,
+        wall_ratio: learned.wall_s / exact.wall_s,
+        dlogz: learned.logZ - exact.logZ,
+        bc_min: bc.bc,
+        bc_worst_parameter: bc.parameter,
+        true_calls_saved: 1 - learned.true_calls / exact.true_calls,
+      };
+      st.rows.push(row);
+      console.log(`${name} c=${cost} ms: exact ${exact.wall_s.toFixed(2)} s${exact.measured ? '' : ' (fit)'}, learned ${learned.wall_s.toFixed(2)} s, ratio ${row.wall_ratio.toFixed(3)}, true calls ${exact.true_calls} → ${learned.true_calls}, ΔlnZ ${row.dlogz.toFixed(3)}, BC ${bc.bc.toFixed(4)}`);
+    }
+    writeResults();
+  }
+
+  // The cost-aware switch with the product defaults at c = 0, against exact, alternating: medians of repeats.
   for (const name of models) {
     const st = state[name]!;
-    let exact: Row['exact'];
-    if (exactMeasured.has(cost)) {
-      const run = await exactRun(st.problem, cost);
-      const ref = st.reference ?? run;
-      if (run.logZ !== ref.logZ || run.true_calls !== ref.true_calls) throw new Error(`${name}: the exact run at c=${cost} differs from c=${costs[0]} (ln Z ${run.logZ} vs ${ref.logZ})`);
-      st.reference = ref;
-      st.measured.push({ c: cost, wall: run.wall_s });
-      exact = { wall_s: run.wall_s, logZ: run.logZ, logZerr: run.logZerr, true_calls: run.true_calls, measured: true };
-    } else {
-      const fit = lineFit(st.measured);
-      const ref = st.reference!;
-      exact = { wall_s: fit.a_s + fit.b_s_per_ms * cost, logZ: ref.logZ, logZerr: ref.logZerr, true_calls: ref.true_calls, measured: false };
+    const autoWalls: number[] = [];
+    const exactWalls: number[] = [];
+    const choices = new Set<string | null>();
+    for (let r = 0; r < repeats; r++) {
+      exactWalls.push((await exactRun(st.problem, 0)).wall_s);
+      const auto = await learnedRun(st.problem, 0, {});
+      autoWalls.push(auto.wall_s);
+      choices.add(auto.cost_choice);
     }
-    // Forced onto the learned path (minTrueCallMs null) so every c measures the method itself.
-    const { result, ...learned } = await learnedRun(st.problem, cost, { minTrueCallMs: null, swapAfter });
-    const bc = minBc(st.reference!.result, result, st.problem.paramNames);
-    const row: Row = {
-      cost_ms: cost,
-      exact,
-      learned,
-      wall_ratio: learned.wall_s / exact.wall_s,
-      dlogz: learned.logZ - exact.logZ,
-      bc_min: bc.bc,
-      bc_worst_parameter: bc.parameter,
-      true_calls_saved: 1 - learned.true_calls / exact.true_calls,
+    st.auto = {
+      threshold_ms: DEFAULT_LEARNED_LIKELIHOOD.minTrueCallMs,
+      choices: [...choices],
+      picked_exact: choices.size === 1 && choices.has('exact'),
+      wall_s_auto_median: median(autoWalls),
+      wall_s_exact_median: median(exactWalls),
+      wall_ratio: median(autoWalls) / median(exactWalls),
     };
-    st.rows.push(row);
-    console.log(`${name} c=${cost} ms: exact ${exact.wall_s.toFixed(2)} s${exact.measured ? '' : ' (fit)'}, learned ${learned.wall_s.toFixed(2)} s, ratio ${row.wall_ratio.toFixed(3)}, true calls ${exact.true_calls} → ${learned.true_calls}, ΔlnZ ${row.dlogz.toFixed(3)}, BC ${bc.bc.toFixed(4)}`);
+    console.log(`${name} auto at c=0: ${JSON.stringify(st.auto)}`);
   }
-  writeResults();
 }
-
-// The cost-aware switch with the product defaults at c = 0, against exact, alternating: medians of repeats.
-for (const name of models) {
-  const st = state[name]!;
-  const autoWalls: number[] = [];
-  const exactWalls: number[] = [];
-  const choices = new Set<string | null>();
-  for (let r = 0; r < repeats; r++) {
-    exactWalls.push((await exactRun(st.problem, 0)).wall_s);
-    const auto = await learnedRun(st.problem, 0, {});
-    autoWalls.push(auto.wall_s);
-    choices.add(auto.cost_choice);
-  }
-  st.auto = {
-    threshold_ms: DEFAULT_LEARNED_LIKELIHOOD.minTrueCallMs,
-    choices: [...choices],
-    picked_exact: choices.size === 1 && choices.has('exact'),
-    wall_s_auto_median: median(autoWalls),
-    wall_s_exact_median: median(exactWalls),
-    wall_ratio: median(autoWalls) / median(exactWalls),
-  };
-  console.log(`${name} auto at c=0: ${JSON.stringify(st.auto)}`);
-}
-writeResults();
 
 function writeResults(): void {
   const perModel = models.map((name) => {
@@ -351,8 +376,8 @@ function writeResults(): void {
   const result = {
     generated: started,
     written: new Date().toISOString(),
-    machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version, memoryGiB: Math.round(os.totalmem() / 2 ** 30) },
-    command: `node --import tsx bench/learned-likelihood-cost.ts ${process.argv.slice(2).join(' ')}`.trim(),
+    machine: rendered?.machine ?? { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version, memoryGiB: Math.round(os.totalmem() / 2 ** 30) },
+    command: rendered?.command ?? `node --import tsx bench/learned-likelihood-cost.ts ${process.argv.slice(2).join(' ')}`.trim(),
     backend,
     nlive,
     dlogz: DLOGZ,
@@ -380,6 +405,8 @@ function writeResults(): void {
     '',
     `Exact wall times are measured at c ∈ {${[...exactMeasured].join(', ')}} ms (the exact run is the same at every c: identical ln Z and call count, checked) and, at the other costs (marked "fit"), taken from the least-squares line a + b·c through those measurements; its largest residual is listed per model. Learned runs are measured at every c.`,
     '',
+    'c* is the cost from which on the learned run was faster at every larger grid cost, interpolated linearly in c (the lowest grid cost when it was never slower: at c = 0 the sampler finishes before the first training does, so the learned run is the exact run plus a thread start). The sampler never waits for a training: it goes on with true calls while the network trains (1–3 s a training here), so at small c it makes many of them and saves fewer calls, while the wall time, which is what a user waits for, still drops.',
+    '',
     '## Per model and cost',
     '',
     '| model | c (ms) | exact s | learned s | ratio | true calls exact | learned | saved | Δ ln Z | min BC | trainings (accepted) | first accepted at |',
@@ -398,7 +425,7 @@ function writeResults(): void {
     ...perModel.map((m) => {
       const a = m.auto_fallback;
       const fit = m.exact_fit;
-      return `| ${m.model} | ${f(m.break_even_ms)} | ${f(m.wall_ratio_at_100ms, 3)} | ${fit ? `${f(fit.a_s, 3)}, ${f(fit.b_s_per_ms, 2)}, ${(100 * fit.max_rel_residual).toFixed(2)}%` : '–'} | ${a ? `${a.choices.join(', ')} (threshold ${a.threshold_ms} ms)` : '–'} | ${a ? `${f(a.wall_s_auto_median, 3)} / ${f(a.wall_s_exact_median, 3)} s = ${f(a.wall_ratio, 3)}` : '–'} |`;
+      return `| ${m.model} | ${f(m.break_even_ms)} | ${f(m.wall_ratio_at_100ms, 3)} | ${fit ? `${f(fit.a_s, 2)}, ${f(fit.b_s_per_ms, 3)}, ${f(fit.max_residual_s)} s (${(100 * fit.max_residual_of_largest_wall).toFixed(1)}% of the largest measured wall)` : '–'} | ${a ? `${a.choices.join(', ')} (threshold ${a.threshold_ms} ms)` : '–'} | ${a ? `${f(a.wall_s_auto_median, 3)} / ${f(a.wall_s_exact_median, 3)} s = ${f(a.wall_ratio, 3)}` : '–'} |`;
     }),
     '',
     '## Targets',
