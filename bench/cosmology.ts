@@ -26,11 +26,11 @@ const TARGETS = { maxAbsDeltaLogZ: 0.1, minBc: 0.99, maxTrueCallRatio: 0.5, maxW
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'sciflow-cosmology-'));
 const env: NodeJS.ProcessEnv = { ...process.env, SCIFLOW_HOME: path.join(tmp, 'state'), SCIFLOW_STORE: path.join(tmp, 'runs') };
 delete env.TEMPORAL_ADDRESS;
-// This likelihood costs ≈ 20 µs a call, far below the learned likelihood's break-even
+// This likelihood costs 10–50 µs a call, far below the learned likelihood's break-even
 // (bench/results/learned-likelihood-cost.md): with the defaults the cost-aware switch would run the
 // learned stages exact. To measure the method's calls and accuracy reproducibly, the switch is off
-// and the network trains on the sampling path, retried after 1500 calls (each retry costs seconds there).
-const METHOD = ['--set', 'learned.minTrueCallMs=0', '--set', 'learned.swapAfter=0', '--set', 'learned.retrainAfter=1500'];
+// and the network trains on the sampling path, retried after 500 calls (each retry costs seconds there).
+const METHOD = ['--set', 'learned.minTrueCallMs=0', '--set', 'learned.swapAfter=0', '--set', 'learned.retrainAfter=500'];
 const args = ['bin/sciflow.js', 'run', 'cosmology', '--json', ...METHOD, ...process.argv.slice(2)];
 const t0 = performance.now();
 const cli = spawnSync(process.execPath, args, { cwd: root, env, encoding: 'utf8', maxBuffer: 64 << 20 });
@@ -123,7 +123,7 @@ const md = [
   '(Scolnic et al. 2018, arXiv:1710.00845; 40 bins, full covariance, M marginalised analytically), as in',
   'SimpleMC and Gómez-Vargas & Vázquez (arXiv:2405.03293). Uniform priors: see pipelines/cosmology/models.ts.',
   `Nested sampling: ${String(manifest.config.nlive)} live points, dlogz ${String(manifest.config.dlogz)}; learned-likelihood settings: \`${JSON.stringify(manifest.config.learned)}\`.`,
-  'The cost-aware switch is off and the network trains on the sampling path (`learned.minTrueCallMs=0`, `learned.swapAfter=0`): a true call here costs ≈ 20 µs, far below the break-even of bench/results/learned-likelihood-cost.md, so with the defaults the learned stages run exact. These settings measure the method (calls, Δ ln Z, BC) reproducibly; its wall time at this cost is the price of training, as the cost benchmark shows.',
+  'The cost-aware switch is off and the network trains on the sampling path (`learned.minTrueCallMs=0`, `learned.swapAfter=0`): a true call here costs 10–50 µs, far below the break-even of bench/results/learned-likelihood-cost.md, so with the defaults the learned stages run exact. These settings measure the method (calls, Δ ln Z, BC) reproducibly; its wall time at this cost is the price of training, as the cost benchmark shows.',
   manifest.config.commonRandomNumbers
     ? 'Exact and learned runs of a model share the sampler seed (common random numbers): Δ ln Z measures the network, not nested-sampling scatter (independent seeds scatter by ≈ √2 × the ln Z error).'
     : 'Exact and learned runs use independent sampler seeds: Δ ln Z includes nested-sampling scatter (≈ √2 × the ln Z error).',

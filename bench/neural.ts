@@ -141,7 +141,7 @@ async function learnedLikelihoodSavings(plainSeed: number, learnedSeed: number):
   const plainSeconds = (performance.now() - t0) / 1000;
   const plainTrueCalls = calls;
   // The method itself: trained on the path (reproducible swap points), cost-aware switch off.
-  const learned = new LearnedLikelihood(trueLogLikelihood, { warmupCalls: 2000, retrainAfter: 1000, swapAfter: 0, minTrueCallMs: null, seed: learnedSeed });
+  const learned = new LearnedLikelihood(trueLogLikelihood, { warmupCalls: 2000, swapAfter: 0, minTrueCallMs: null, seed: learnedSeed });
   t0 = performance.now();
   const withNetwork = await nestedSample({ ...problem, logLikelihood: learned.logLikelihood }, { nlive, seed: learnedSeed });
   const learnedSeconds = (performance.now() - t0) / 1000;
@@ -245,8 +245,8 @@ function markdown(report: Awaited<ReturnType<typeof run>>): string {
     '',
     '5-D Gaussian likelihood (σ = 0.3) under a uniform prior on [−1, 1]⁵, 1000 live points, the',
     'nested sampler of lib/sampling (multi-ellipsoid bound, uniform proposals). The learned run uses',
-    '`LearnedLikelihood` with its defaults except warmupCalls = 2000, retrainAfter = 1000, training on',
-    'the sampling path (swapAfter 0: reproducible swap points) and the cost-aware switch off; true calls',
+    '`LearnedLikelihood` with its defaults except warmupCalls = 2000, training on the sampling path',
+    '(swapAfter 0: reproducible swap points) and the cost-aware switch off; true calls',
     'include the audits. "default" is a third run with the product defaults (switch on, threshold',
     '1 ms per true call): which path it chose, and its wall time.',
     '',
