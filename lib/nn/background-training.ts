@@ -51,6 +51,13 @@ export class BackgroundTrainer {
         fail(error);
         this.failAll(error);
       });
+      // A thread that dies without an error event must not leave a caller waiting for ever.
+      worker.on('exit', (code) => {
+        const error = new Error(`training thread exited (code ${code})`);
+        fail(error);
+        this.failAll(error);
+        if (this.worker === worker) [this.worker, this.started] = [null, null];
+      });
     });
     return this.started;
   }
