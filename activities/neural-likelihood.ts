@@ -32,7 +32,10 @@ type NeuralLikelihoodParams = LearnedParams | SnlParams;
  * Nested sampling whose likelihood is replaced by a network once the network is accurate
  * (Gómez-Vargas & Vázquez 2024; lib/nn/learned-likelihood): warm-up on true calls, train, audit
  * a random subset every M calls, fall back and retrain when the audit fails. The sampler and the
- * learned likelihood are checkpointed together.
+ * learned likelihood are checkpointed together. With `swapAfter: 'ready'` (training on a worker
+ * thread) the calls at which networks swap in depend on wall time, so two runs of one config may
+ * differ (the swaps are in `training_events`); `swapAfter: K` makes the stage reproducible, and
+ * below `minTrueCallMs` the stage is the exact run.
  */
 async function nestedWithLearnedLikelihood(ctx: StageContext<LearnedParams>): Promise<{ [key: string]: Json }> {
   const problem = await loadProblem(ctx);
