@@ -338,6 +338,8 @@ export class LearnedLikelihood {
     const values = Array.from(await this.trueLogLikelihood(batch));
     this.s.trueSeconds += (performance.now() - t0) / 1000;
     this.s.trueCalls += batch.length;
+    // Exact or retired: no network will be trained or checked again, so keep no training pairs.
+    if (this.s.mode === 'exact' || this.s.retired) return values;
     batch.forEach((theta, i) => {
       if (Number.isFinite(values[i])) {
         if (this.s.maxLogL === null || values[i] > this.s.maxLogL) this.s.maxLogL = values[i];
@@ -452,8 +454,9 @@ export class LearnedLikelihood {
     this.s.trainingSeconds += result.seconds;
     this.s.warmFrom = result.network;
     const network = Surrogate.restore(result.network);
-    const error = this.heldOutError(network, pending.heldOut, pending.floor ?? -Infinity);
-    const tooCoarse = this.tooCoarse(network, pending.heldOut);
+    const predicted = network.predictMatrix(toMatrix(pending.heldOut.thetas)).mean.data;
+    const error = this.heldOutError(predicted, pending.heldOut.logLs, pending.floor ?? -Infinity);
+    const tooCoarse = this.tooCoarse(predicted, pending.heldOut.logLs);
     const passed = error < options.acceptTolerance && !tooCoarse;
     this.s.events.push({ kind: 'trained', trueCalls: this.s.trueCalls, startedAt: pending.startedAt, networkCalls: this.s.networkCalls, error, passed });
     if (tooCoarse) this.retire();
@@ -473,13 +476,12 @@ export class LearnedLikelihood {
    * the sampler's live points carry true values there, and a network that cannot resolve them
    * cannot say which proposals beat the contour (the sampler then proposes in vain).
    */
-  private tooCoarse(network: Surrogate, heldOut: PendingTraining['heldOut']): boolean {
+  private tooCoarse(predicted: ArrayLike<number>, logLs: number[]): boolean {
     const { contour, maxLogL } = this.s;
     if (contour === null || maxLogL === null) return false;
-    const top = heldOut.logLs.map((_, i) => i).filter((i) => heldOut.logLs[i] >= contour);
+    const top = logLs.map((_, i) => i).filter((i) => logLs[i] >= contour);
     if (top.length < 10) return false;
-    const predicted = network.predictMatrix(toMatrix(top.map((i) => heldOut.thetas[i]))).mean.data;
-    const rms = Math.sqrt(top.reduce((acc, row, k) => acc + (predicted[k] - heldOut.logLs[row]) ** 2, 0) / top.length);
+    const rms = Math.sqrt(top.reduce((acc, i) => acc + (predicted[i] - logLs[i]) ** 2, 0) / top.length);
     return rms > (maxLogL - contour) / 2;
   }
 
@@ -502,12 +504,11 @@ export class LearnedLikelihood {
   }
 
   /** RMS answer error on held-out pairs above the floor (on all of them if fewer than 20 are). */
-  private heldOutError(network: Surrogate, heldOut: PendingTraining['heldOut'], floor: number): number {
-    const all = heldOut.logLs.map((_, i) => i);
-    const above = all.filter((i) => heldOut.logLs[i] > floor);
+  private heldOutError(predicted: ArrayLike<number>, logLs: number[], floor: number): number {
+    const all = logLs.map((_, i) => i);
+    const above = all.filter((i) => logLs[i] > floor);
     const chosen = above.length >= 20 ? above : all;
-    const predicted = network.predictMatrix(toMatrix(chosen.map((i) => heldOut.thetas[i]))).mean.data;
-    return Math.sqrt(chosen.reduce((acc, row, k) => acc + this.answerError(predicted[k], heldOut.logLs[row], floor) ** 2, 0) / chosen.length);
+    return Math.sqrt(chosen.reduce((acc, i) => acc + this.answerError(predicted[i], logLs[i], floor) ** 2, 0) / chosen.length);
   }
 
   private async audit(): Promise<{ theta: number[]; trueLogL: number }[]> {

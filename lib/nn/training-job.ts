@@ -17,7 +17,6 @@ export interface TrainingJobResult {
   network: SerializedSurrogate;
   /** Wall seconds the training took where it ran. */
   seconds: number;
-  epochs: number;
 }
 
 export async function runTrainingJob(job: TrainingJob, onEpoch?: (progress: SurrogateProgress) => void | Promise<void>): Promise<TrainingJobResult> {
@@ -29,5 +28,5 @@ export async function runTrainingJob(job: TrainingJob, onEpoch?: (progress: Surr
   });
   const network = fit.surrogate.serialize();
   fit.surrogate.dispose();
-  return { network, seconds: (performance.now() - t0) / 1000, epochs: Math.max(...network.members.map((m) => m.epochsRun)) };
+  return { network, seconds: (performance.now() - t0) / 1000 };
 }

@@ -43,8 +43,6 @@ const learnedSchema = z
     // At 0.1 an accepted wCDM network drifted while the contour rose and cost ln Z 0.1 (measured);
     // at 0.05 it fell back and retrained instead (ΔlnZ −0.015).
     fallbackTolerance: z.number().positive().default(0.05).describe('Mean audit error above which the true likelihood takes over again.'),
-    // Three tanh layers of 32 reached a held-out error of 0.027 where two silu layers of 64 reached
-    // 0.066 (wCDM window at 9k calls, same training time).
     swapAfter: z
       .union([z.literal('ready'), z.number().int().min(0)])
       .default('ready')
@@ -54,6 +52,8 @@ const learnedSchema = z
       .min(0)
       .default(1)
       .describe('Cost-aware switch: when a true call took less than this (ms, measured during the warm-up) the stage runs exact, and says so (summary: path). 0: always learn. bench/results/learned-likelihood-cost.md measures the break-even.'),
+    // Three tanh layers of 32 reached a held-out error of 0.027 where two silu layers of 64 reached
+    // 0.066 (wCDM window at 9k calls, same training time).
     hiddenUnits: z.array(z.number().int().min(1)).min(1).default([32, 32, 32]).describe("Widths of the network's hidden layers."),
     activation: z.enum(ACTIVATIONS).default('tanh').describe('Activation of the hidden layers.'),
     epochs: z.number().int().min(1).max(10_000).default(300).describe('Training epochs, early-stopped.'),
