@@ -34,6 +34,11 @@ export interface NestedParams {
    * samples with the exact likelihood alone; an object overrides the problem's margin settings.
    */
   guide?: false | GuideOptions;
+  /**
+   * Importance nested sampling (NestedSamplerOptions.importance): ln Z and the posterior from every
+   * evaluated point. Same run and calls; the plain nested ln Z is kept as nested_logZ.
+   */
+  importance?: boolean;
 }
 
 
@@ -116,6 +121,7 @@ export async function runNestedStage<Extra>(
         ...(ctx.params.parallelProposals && { parallelProposals: ctx.params.parallelProposals }),
         ...(ctx.params.slices && { slices: ctx.params.slices }),
         ...(ctx.params.whitening && { whitening: ctx.params.whitening }),
+        ...(ctx.params.importance && { importance: true }),
         ...(guide && { guide: { margin: guide.margin, spreadFactor: guide.spreadFactor, auditFraction: guide.auditFraction, blockSteps: guide.blockSteps } }),
       });
   await checkpointer.runInSlices(
@@ -135,7 +141,8 @@ export async function runNestedStage<Extra>(
   );
   const result = sampler.result();
   const { theta, logWeight, logL } = result.samples;
-  const maxLogW = Math.max(...logWeight);
+  // A loop, not Math.max(...): an importance run has one sample per likelihood call.
+  const maxLogW = logWeight.reduce((m, w) => (w > m ? w : m), -Infinity);
   const weights = logWeight.map((w) => Math.exp(w - maxLogW));
   const total = weights.reduce((a, b) => a + b, 0);
   await ctx.write('posterior_samples', posteriorSamplesTable(problem.paramNames, theta, weights.map((w) => w / total), logWeight, logL));
@@ -149,6 +156,7 @@ export async function runNestedStage<Extra>(
     nlive: result.nlive,
     ess: result.ess,
     efficiency: result.efficiency,
+    ...(result.nested && { nested_logZ: result.nested.logZ, nested_logZerr: result.nested.logZerr }),
     ...(result.guide && {
       full_calls: result.ncall,
       surrogate_calls: result.guide.surrogateCalls,

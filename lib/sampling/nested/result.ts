@@ -5,6 +5,7 @@ import { Rng } from '../../random.ts';
 import { kishEss } from '../../stats/weighted.ts';
 import { normaliseLogWeights, systematicResample } from '../weights.ts';
 import { addDeadPoint, liveLogVolumes, type EvidenceState } from './evidence.ts';
+import type { DrawLog } from './importance.ts';
 import type { NestedResult, StopReason } from './types.ts';
 
 export interface RunRecord {
@@ -65,5 +66,43 @@ export function assembleResult(run: RunRecord): NestedResult {
     paramNames: run.paramNames,
     samples: { theta, logWeight, logL },
     equalWeight,
+  };
+}
+
+/** Weights below e^−30 of the largest add < N·1e−13 of the total: such points are left out of the samples. */
+const LOG_WEIGHT_FLOOR = -30;
+
+/**
+ * The importance-nested result (importance.ts) of the same run: ln Z, its error, the ESS and the
+ * weighted posterior from every evaluated point; the plain nested estimate moves to `nested`. The
+ * equal-weight draws keep the plain result's count so both kinds of run give tables of one size.
+ */
+export function importanceResult(plain: NestedResult, draws: DrawLog, seed: number): NestedResult {
+  const ins = draws.evidence();
+  const d = plain.paramNames.length;
+  const thetaAll = draws.theta.view();
+  const logLAll = draws.logL.view();
+  let maxLogWeight = -Infinity;
+  for (const w of ins.logWeights) if (w > maxLogWeight) maxLogWeight = w;
+  const theta: number[][] = [];
+  const logWeight: number[] = [];
+  const logL: number[] = [];
+  ins.logWeights.forEach((w, j) => {
+    if (!(w - maxLogWeight > LOG_WEIGHT_FLOOR)) return;
+    theta.push(Array.from(thetaAll.subarray(j * d, (j + 1) * d)));
+    logWeight.push(w);
+    logL.push(logLAll[j]);
+  });
+  const weights = normaliseLogWeights(logWeight);
+  const resampleRng = Rng.fromSeed(seed).fork(0x5eed);
+  const equalWeight = systematicResample(weights, plain.equalWeight.length, resampleRng).map((i) => theta[i]);
+  return {
+    ...plain,
+    logZ: ins.logZ,
+    logZerr: ins.logZerr,
+    ess: ins.ess,
+    samples: { theta, logWeight, logL },
+    equalWeight,
+    nested: { logZ: plain.logZ, logZerr: plain.logZerr, points: draws.size },
   };
 }

@@ -20,7 +20,8 @@ import type { ProposalContext } from './proposals/context.ts';
 import { initialGuideStats, proposeGuided, resolveGuideOptions, type Guidance } from './proposals/guided.ts';
 import { proposeSlice } from './proposals/slice.ts';
 import { proposeUniform } from './proposals/uniform.ts';
-import { assembleResult } from './result.ts';
+import { DrawLog, refinementAllocation } from './importance.ts';
+import { assembleResult, importanceResult } from './result.ts';
 import { DegenerateLikelihoodError } from './errors.ts';
 import type {
   NestedCheckpoint,
@@ -40,12 +41,23 @@ export function resolveOptions(ndim: number, options: NestedSamplerOptions): Res
   const nlive = options.nlive ?? 500;
   if (!Number.isInteger(nlive) || nlive < 2 * ndim + 2) throw new Error(`nlive must be an integer ≥ 2·ndim + 2, got ${nlive}`);
   const proposal = options.proposal ?? 'auto';
+  const resolvedProposal = proposal === 'auto' ? (ndim <= 20 && !options.guide ? 'uniform' : 'slice') : proposal;
+  if (options.importance && resolvedProposal !== 'uniform') {
+    throw new Error(`importance nested sampling needs uniform proposals (independent draws from the bound), but the proposal is '${resolvedProposal}'`);
+  }
+  for (const key of ['targetLogZerr', 'targetEss'] as const) {
+    const value = options[key];
+    // 0 is "no target" (how resolved options, and so checkpoints, say it).
+    if (value === undefined || value === 0) continue;
+    if (!(value > 0)) throw new Error(`${key} must be a positive number, got ${value}`);
+    if (!options.importance) throw new Error(`${key} needs importance: true (the extra draws are weighted by importance nested sampling)`);
+  }
   return {
     nlive,
     seed: options.seed ?? 1,
     dlogz: options.dlogz ?? 1e-3 * (nlive - 1) + 0.01,
     bound: options.bound ?? 'multi',
-    proposal: proposal === 'auto' ? (ndim <= 20 && !options.guide ? 'uniform' : 'slice') : proposal,
+    proposal: resolvedProposal,
     enlarge: options.enlarge ?? 'auto',
     boundUpdateInterval: options.boundUpdateInterval ?? 0.2,
     slices: options.slices ?? ndim + 3,
@@ -54,6 +66,9 @@ export function resolveOptions(ndim: number, options: NestedSamplerOptions): Res
     maxIterations: options.maxIterations ?? Infinity,
     maxCalls: options.maxCalls ?? Infinity,
     maxCallsPerIteration: options.maxCallsPerIteration ?? 1e6,
+    importance: options.importance ?? false,
+    targetLogZerr: options.targetLogZerr ?? 0,
+    targetEss: options.targetEss ?? 0,
     ...(options.guide && { guide: resolveGuideOptions(options.guide) }),
   };
 }
@@ -82,6 +97,8 @@ export class NestedSampler {
   private maxLogL = -Infinity;
   /** Surrogate-guided runs only (problem.guide): the surrogate, its settings and counts. */
   private guidance: Guidance | null = null;
+  /** Importance runs only (options.importance): every evaluated point and the bound it came from. */
+  private draws: DrawLog | null = null;
   /** The current run() call's abort signal (RunControls.signal). */
   private signal: AbortSignal | undefined;
 
@@ -104,6 +121,7 @@ export class NestedSampler {
     this.liveTheta = new Float64Array(n * this.d);
     this.liveLogL = new Float64Array(n);
     this.bound = new UnitCube(this.d);
+    if (this.options.importance) this.draws = new DrawLog(this.d, this.options.seed);
   }
 
   /** Rebuilds a sampler from `checkpoint()` output; continuing it gives the uninterrupted run's numbers. */
@@ -137,6 +155,7 @@ export class NestedSampler {
     const d = problem.ndim;
     s.queue.push(Array.from(ql, (logL, i) => ({ u: qu.slice(i * d, i * d + d), theta: qt.slice(i * d, i * d + d), logL })));
     s.bound = boundFromJson(checkpoint.bound, d);
+    if (checkpoint.draws) s.draws = DrawLog.fromJson(checkpoint.draws, d, s.options.seed);
     if (s.guidance && checkpoint.guide) s.guidance.stats = { ...initialGuideStats(s.guidance.settings), ...checkpoint.guide };
     return s;
   }
@@ -175,6 +194,7 @@ export class NestedSampler {
       queue: this.pointsJson(flat((c) => c.u), flat((c) => c.theta), queued.map((c) => c.logL)),
       bound: this.bound.toJson(),
       ...(this.guidance && { guide: { ...this.guidance.stats } }),
+      ...(this.draws && { draws: this.draws.toJson() }),
     };
   }
 
@@ -257,6 +277,7 @@ export class NestedSampler {
       stopReason: this.stopReason ?? 'paused',
       paramNames: this.problem.paramNames ?? Array.from({ length: this.d }, (_, k) => `x${k}`),
     });
+    if (this.draws) return importanceResult(result, this.draws, this.options.seed);
     return this.guidance ? { ...result, guide: { ...this.guidance.stats } } : result;
   }
 
@@ -264,7 +285,7 @@ export class NestedSampler {
     if (!this.initialised) await this.initialise();
     if (this.finished) return this.stopReason;
     let reason: StopReason | null = null;
-    if (remainingLogEvidence(this.evidence, this.maxLiveLogL()) < this.options.dlogz) reason = 'converged';
+    if (this.nestedConverged() && !this.missingPrecision()) reason = 'converged';
     else if (this.iteration >= this.options.maxIterations) reason = 'maxIterations';
     else if (this.ncall >= this.options.maxCalls) reason = 'maxCalls';
     this.stopReason = reason;
@@ -275,6 +296,7 @@ export class NestedSampler {
     const { nlive } = this.options;
     const us: Float64Array[] = [];
     for (let i = 0; i < nlive; i++) us.push(new UnitCube(this.d).sampleInto(this.rng, new Float64Array(this.d)));
+    this.draws?.openBound(this.bound);
     const points = await this.evaluate(us);
     if (points.every((p) => p.logL === -Infinity)) throw new DegenerateLikelihoodError(`all ${nlive} initial live points have zero likelihood`);
     // A constant likelihood (no data, or data the model ignores) has no contour to shrink.
@@ -286,12 +308,14 @@ export class NestedSampler {
   }
 
   private async iterate(): Promise<void> {
+    if (this.nestedConverged()) return this.refine();
     const { nlive, bound: boundKind, boundUpdateInterval, enlarge } = this.options;
     const worst = this.worstLive();
     const threshold = this.liveLogL[worst];
     if (this.iteration - this.lastBoundIteration >= Math.max(1, Math.round(boundUpdateInterval * nlive))) {
       this.bound = buildBound(boundKind, this.liveU, this.d, -this.iteration / nlive, enlarge);
       this.lastBoundIteration = this.iteration;
+      this.draws?.openBound(this.bound);
     }
     const callsBefore = this.ncall;
     const replacement = await this.replacement(threshold, worst);
@@ -305,6 +329,47 @@ export class NestedSampler {
     // An exponential average over ~N/10 iterations follows the efficiency as the bound tightens.
     const alpha = Math.min(1, 10 / nlive);
     this.callsPerIteration += alpha * (this.ncall - callsBefore - this.callsPerIteration);
+  }
+
+  private nestedConverged(): boolean {
+    return remainingLogEvidence(this.evidence, this.maxLiveLogL()) < this.options.dlogz;
+  }
+
+  /** Importance runs with targets: how far the evidence error and the ESS are from them (null: met). */
+  private missingPrecision(): { evidence: number; posterior: number } | null {
+    const { targetLogZerr, targetEss } = this.options;
+    if (!this.draws || (targetLogZerr === 0 && targetEss === 0)) return null;
+    const { logZerr, ess } = this.draws.evidence();
+    // Factors by which the draws in the strata that matter must grow: σ falls as 1/√n, the ESS grows as n.
+    const evidence = targetLogZerr > 0 && logZerr > targetLogZerr ? (logZerr / targetLogZerr) ** 2 : 0;
+    const posterior = targetEss > 0 && ess < targetEss ? targetEss / ess : 0;
+    return evidence || posterior ? { evidence, posterior } : null;
+  }
+
+  /**
+   * One round of dynamic allocation after the nested run has converged (importance runs with
+   * targetLogZerr / targetEss): draws from the stored bounds where the posterior mass is
+   * (refinementAllocation). A round adds at most as many draws as the run holds
+   * (at least N), so the estimate that sizes the next round is never stale by more than a factor 2.
+   */
+  private async refine(): Promise<void> {
+    const draws = this.draws!;
+    const missing = this.missingPrecision()!;
+    const growth = Math.max(missing.evidence, missing.posterior) - 1;
+    const room = this.options.maxCalls - this.ncall;
+    const batch = Math.max(1, Math.min(Math.max(this.options.nlive, Math.ceil(0.5 * growth * draws.size)), draws.size, room));
+    const perBound = refinementAllocation(draws.evidence().strata, batch);
+    const us: Float64Array[] = [];
+    const from: number[] = [];
+    perBound.forEach((count, k) => {
+      for (let i = 0; i < count; i++) {
+        us.push(draws.bound(k).sampleInto(this.rng, new Float64Array(this.d)));
+        from.push(k);
+      }
+    });
+    this.ncall += us.length;
+    const points = await evaluateBatch(this.problem, us);
+    points.forEach((p, i) => draws.record(p.u, p.theta, p.logL, from[i]));
   }
 
   /** The next point above the threshold: from the queue, else from a fresh batch of proposals. */
@@ -366,7 +431,9 @@ export class NestedSampler {
   /** `contour`: the threshold the points must beat (−∞ for the first live points). */
   private async evaluate(us: Float64Array[], contour = -Infinity): Promise<Candidate[]> {
     this.ncall += us.length;
-    return evaluateBatch(this.problem, us, contour);
+    const points = await evaluateBatch(this.problem, us, contour);
+    if (this.draws) for (const p of points) this.draws.record(p.u, p.theta, p.logL);
+    return points;
   }
 
   private setLive(i: number, p: Candidate): void {

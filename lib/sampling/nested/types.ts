@@ -5,6 +5,7 @@ import type { RngState } from '../../random.ts';
 import type { JsonFloat } from '../json-floats.ts';
 import type { BoundJson, BoundKind } from './bound.ts';
 import type { EvidenceState } from './evidence.ts';
+import type { DrawLogJson } from './importance.ts';
 import type { GuideOptions, GuideStats, SurrogateGuide } from './proposals/guided.ts';
 import type { SliceWhitening } from './proposals/slice.ts';
 
@@ -86,6 +87,22 @@ export interface NestedSamplerOptions {
    * used only with problem.guide, which implies slice proposals. Defaults in resolveGuideOptions.
    */
   guide?: GuideOptions;
+  /**
+   * Importance nested sampling (importance.ts): ln Z and the posterior from every evaluated point,
+   * weighted by L over the mixture of the bounds they were drawn from, instead of from the dead
+   * points alone. Needs uniform proposals (ndim ≤ 20 by default). Default false. The run itself
+   * (its points, calls and the plain nested estimate, kept in result.nested) is unchanged.
+   */
+  importance?: boolean;
+  /**
+   * Dynamic allocation (importance runs only): after the nested run converges, keep drawing from its
+   * bounds — where the draws cut the evidence error or raise the ESS most — until σ(ln Z) ≤
+   * targetLogZerr and ESS ≥ targetEss (either may be left out or 0; maxCalls still ends the run).
+   * The precision is then chosen instead of implied by nlive; nlive sets how finely the bounds follow
+   * the contours.
+   */
+  targetLogZerr?: number;
+  targetEss?: number;
 }
 
 export type ResolvedOptions = Required<Omit<NestedSamplerOptions, 'proposal' | 'guide'>> & {
@@ -157,6 +174,11 @@ export interface NestedResult {
   equalWeight: number[][];
   /** Guided runs only: surrogate calls, audits, failures, final margin (ncall counts exact calls). */
   guide?: GuideStats;
+  /**
+   * Importance runs only: logZ, logZerr, ess and samples above come from every evaluated point
+   * (logZerr = √(1/ESS − 1/N)); here is the plain nested estimate of the same run, and the count.
+   */
+  nested?: { logZ: number; logZerr: number; points: number };
 }
 
 /** Everything needed to continue a run bit-for-bit; JSON-serialisable plain data (floats per json-floats.ts). */
@@ -180,6 +202,8 @@ export interface NestedCheckpoint {
   bound: BoundJson;
   /** Guided runs only (absent in unguided and older checkpoints). */
   guide?: GuideStats;
+  /** Importance runs only: every evaluated point and the bounds they were drawn from. */
+  draws?: DrawLogJson;
 }
 
 export interface PointsJson {

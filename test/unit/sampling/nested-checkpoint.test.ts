@@ -52,6 +52,20 @@ describe('nested sampling: determinism and checkpoints', () => {
     assert.deepEqual(result.equalWeight, reference.equalWeight);
   });
 
+  it('importance nested sampling: every evaluated point survives the round trip, ln Z and samples identical', async () => {
+    const problem = gaussianShells(2);
+    const options = { nlive: 150, seed: 7, importance: true };
+    const reference = await uninterrupted(problem, options);
+    const { result, restarts } = await withRestarts(problem, options, 101);
+    assert.ok(restarts >= 5, `only ${restarts} restarts`);
+    assert.ok(reference.nested && reference.nested.points === reference.ncall);
+    assert.equal(result.logZ, reference.logZ);
+    assert.equal(result.logZerr, reference.logZerr);
+    assert.deepEqual(result.nested, reference.nested);
+    assert.deepEqual(result.samples, reference.samples);
+    assert.deepEqual(result.equalWeight, reference.equalWeight);
+  });
+
   it('slice proposals with parallel chains: restore continues identically', async () => {
     const problem = gaussian(2);
     const options = { nlive: 60, seed: 5, proposal: 'slice' as const, slices: 4, parallelProposals: 3 };
