@@ -1,11 +1,15 @@
-"""Peer runs for bench/nested-sampling.ts: the same problems with dynesty and UltraNest.
+"""Peer runs for bench/nested-sampling.ts: the same problems with dynesty, UltraNest and nautilus.
 
 Usage: python nested_sampling_peers.py --problems gauss-2d,shells-5d --nlive 500 --seed 1
-Prints one JSON list of rows {problem, dim, sampler, logZ, logZerr, ncall, wall_s, likelihood_s}.
+       [--samplers dynesty,ultranest,nautilus]
+Prints one JSON list of rows {problem, dim, sampler, logZ, logZerr, ncall, wall_s, likelihood_s}
+(nautilus rows also carry n_live and n_eff).
 
 Settings are matched to sciflow's benchmark: 500 live points; dynesty static sampler with
 bound='multi', sample='auto' and its default dlogz (1e-3 * (nlive - 1) + 0.01); UltraNest's
 ReactiveNestedSampler with min_num_live_points=nlive, dlogz=0.5 and no improvement loops.
+nautilus (importance nested sampling, Lange 2023) runs at its own defaults instead (n_live=2000,
+stop at N_eff >= 10000, f_live=0.01; --nlive is not passed to it), single-threaded, no pool.
 ncall counts every likelihood evaluation including the initial live points, as sciflow does.
 The problem definitions mirror bench/nested-sampling-problems.ts; keep them in step.
 """
@@ -79,6 +83,45 @@ def rosenbrock_problem():
     return 2, (lambda u: 20.0 * u - 10.0), loglike
 
 
+LG_S = 1.0 / 30.0
+
+
+def _log_loggamma(x, loc):
+    """ln of scipy.stats.loggamma(c=1, loc, scale=LG_S).pdf: (1/s) exp(y - e^y), y = (x - loc)/s."""
+    y = (x - loc) / LG_S
+    return y - np.exp(y) - math.log(LG_S)
+
+
+def _log_normal(x, mean):
+    return -0.5 * ((x - mean) / LG_S) ** 2 - 0.5 * math.log(2 * math.pi * LG_S ** 2)
+
+
+def loggamma_problem(ndim):
+    """The LogGamma problem (Beaujean & Caldwell 2013; nautilus and UltraNest papers) on U[0,1]^d.
+
+    ln L = ln g_a(x1) + ln g_b(x2) + sum_{i=3..d} ln l_i(x_i) (1-based i), with
+    g_a = mixture 1/2 LG(1/3) + 1/2 LG(2/3), g_b = 1/2 N(1/3) + 1/2 N(2/3), l_i = LG(2/3) for
+    3 <= i <= (d+2)/2 and N(2/3) beyond; LG is a log-gamma(c=1) density, all widths 1/30.
+    """
+    half = math.log(0.5)
+    # 0-based column j is 1-based i = j + 1; log-gamma factor when i <= (d + 2) / 2.
+    lg_cols = [j for j in range(2, ndim) if 2 * (j + 1) <= ndim + 2]
+    n_cols = [j for j in range(2, ndim) if 2 * (j + 1) > ndim + 2]
+
+    def loglike(x):
+        x = np.asarray(x, dtype=float)
+        x1, x2 = x[..., 0], x[..., 1]
+        out = np.logaddexp(half + _log_loggamma(x1, 1 / 3), half + _log_loggamma(x1, 2 / 3))
+        out = out + np.logaddexp(half + _log_normal(x2, 1 / 3), half + _log_normal(x2, 2 / 3))
+        if lg_cols:
+            out = out + np.sum(_log_loggamma(x[..., lg_cols], 2 / 3), axis=-1)
+        if n_cols:
+            out = out + np.sum(_log_normal(x[..., n_cols], 2 / 3), axis=-1)
+        return out
+
+    return ndim, (lambda u: u), loglike
+
+
 PROBLEMS = {
     'gauss-2d': lambda: gaussian_problem(2),
     'gauss-10d': lambda: gaussian_problem(10),
@@ -88,8 +131,11 @@ PROBLEMS = {
     'shells-2d': lambda: shells_problem(2),
     'shells-5d': lambda: shells_problem(5),
     'shells-10d': lambda: shells_problem(10),
+    'shells-20d': lambda: shells_problem(20),
     'eggbox-2d': eggbox_problem,
     'rosenbrock-2d': rosenbrock_problem,
+    'loggamma-2d': lambda: loggamma_problem(2),
+    'loggamma-10d': lambda: loggamma_problem(10),
 }
 
 
@@ -140,11 +186,38 @@ def run_ultranest(name, nlive, seed, max_ncalls):
                 note='stopped at max_ncalls' if timed.calls >= max_ncalls else None)
 
 
+def run_nautilus(name, seed):
+    import nautilus
+    from threadpoolctl import threadpool_limits
+    ndim, transform, loglike = PROBLEMS[name]()
+    timed = Timed(loglike)
+    t0 = time.perf_counter()
+    # Single-threaded like the other peers' likelihood loops: no pool (pool=None is nautilus's
+    # default) and BLAS/OpenMP held to one thread (nautilus already does so around its network
+    # training and bound sampling; this covers the rest of the run).
+    with threadpool_limits(limits=1):
+        sampler = nautilus.Sampler(transform, timed, ndim, vectorized=True, seed=seed)
+        # nautilus 1.0.6 defaults: f_live=0.01, n_shell=1, n_eff=10000, discard_exploration=False.
+        finished = sampler.run(verbose=False)
+    wall = time.perf_counter() - t0
+    if sampler.n_like != timed.calls:
+        raise SystemExit(f'nautilus counted {sampler.n_like} likelihood calls, Timed {timed.calls}')
+    n_eff = float(sampler.n_eff)
+    return dict(problem=name, dim=ndim, sampler=f'nautilus {nautilus.__version__}',
+                logZ=float(sampler.log_z),
+                # nautilus quotes the statistical ln Z uncertainty as 1 / sqrt(N_eff), N_eff being
+                # Sampler.n_eff: docs/discussion/faqs.rst of nautilus 1.0.6, "What is the
+                # uncertainty in the evidence log Z?" (about 0.01 at the default N_eff = 10,000).
+                logZerr=1.0 / math.sqrt(n_eff), ncall=int(timed.calls),
+                wall_s=wall, likelihood_s=timed.seconds, n_live=int(sampler.n_live), n_eff=n_eff,
+                note=None if finished else 'nautilus stopped before its convergence criteria')
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument('--problems', default=','.join(PROBLEMS))
     parser.add_argument('--samplers', default='dynesty,ultranest')
-    parser.add_argument('--nlive', type=int, default=500)
+    parser.add_argument('--nlive', type=int, default=500, help='dynesty and UltraNest only')
     parser.add_argument('--seed', type=int, default=1)
     parser.add_argument('--ultranest-max-ncalls', type=int, default=3_000_000)
     args = parser.parse_args()
@@ -162,6 +235,8 @@ def run_all(args):
                 row = run_dynesty(name, args.nlive, args.seed)
             elif which == 'ultranest':
                 row = run_ultranest(name, args.nlive, args.seed, args.ultranest_max_ncalls)
+            elif which == 'nautilus':
+                row = run_nautilus(name, args.seed)
             else:
                 raise SystemExit(f'unknown sampler {which}')
             print(f'{row["sampler"]:>16} {name:>14}: logZ {row["logZ"]:.4f} ± {row["logZerr"]:.4f}'
