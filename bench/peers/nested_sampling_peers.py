@@ -11,7 +11,7 @@ ReactiveNestedSampler with min_num_live_points=nlive, dlogz=0.5 and no improveme
 nautilus (importance nested sampling, Lange 2023) runs at its own defaults instead (n_live=2000,
 stop at N_eff >= 10000, f_live=0.01; --nlive is not passed to it), single-threaded, no pool.
 ncall counts every likelihood evaluation including the initial live points, as sciflow does.
-The problem definitions mirror bench/nested-sampling-problems.ts; keep them in step.
+The problem definitions mirror lib/sampling/reference-problems.ts; keep them in step.
 """
 import argparse
 import contextlib
