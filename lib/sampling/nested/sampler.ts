@@ -285,7 +285,7 @@ export class NestedSampler {
     if (!this.initialised) await this.initialise();
     if (this.finished) return this.stopReason;
     let reason: StopReason | null = null;
-    if (this.nestedConverged() && !this.missingPrecision()) reason = 'converged';
+    if (this.nestedConverged() && this.precisionShortfall() === 0) reason = 'converged';
     else if (this.iteration >= this.options.maxIterations) reason = 'maxIterations';
     else if (this.ncall >= this.options.maxCalls) reason = 'maxCalls';
     this.stopReason = reason;
@@ -335,15 +335,17 @@ export class NestedSampler {
     return remainingLogEvidence(this.evidence, this.maxLiveLogL()) < this.options.dlogz;
   }
 
-  /** Importance runs with targets: how far the evidence error and the ESS are from them (null: met). */
-  private missingPrecision(): { evidence: number; posterior: number } | null {
+  /**
+   * Importance runs with targets: the factor by which the draws where the mass is must still grow —
+   * σ(ln Z) falls as 1/√n, the ESS grows as n — or 0 once both targets are met (or none is set).
+   */
+  private precisionShortfall(): number {
     const { targetLogZerr, targetEss } = this.options;
-    if (!this.draws || (targetLogZerr === 0 && targetEss === 0)) return null;
+    if (!this.draws || (targetLogZerr === 0 && targetEss === 0)) return 0;
     const { logZerr, ess } = this.draws.evidence();
-    // Factors by which the draws in the strata that matter must grow: σ falls as 1/√n, the ESS grows as n.
     const evidence = targetLogZerr > 0 && logZerr > targetLogZerr ? (logZerr / targetLogZerr) ** 2 : 0;
     const posterior = targetEss > 0 && ess < targetEss ? targetEss / ess : 0;
-    return evidence || posterior ? { evidence, posterior } : null;
+    return Math.max(evidence, posterior);
   }
 
   /**
@@ -354,8 +356,7 @@ export class NestedSampler {
    */
   private async refine(): Promise<void> {
     const draws = this.draws!;
-    const missing = this.missingPrecision()!;
-    const growth = Math.max(missing.evidence, missing.posterior) - 1;
+    const growth = this.precisionShortfall() - 1;
     const room = this.options.maxCalls - this.ncall;
     const batch = Math.max(1, Math.min(Math.max(this.options.nlive, Math.ceil(0.5 * growth * draws.size)), draws.size, room));
     const perBound = refinementAllocation(draws.evidence().strata, batch);
