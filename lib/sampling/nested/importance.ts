@@ -26,12 +26,15 @@ import { logSumExp } from '../logmath.ts';
 import { boundFromJson, EllipsoidUnion, insideUnitCube, UnitCube, type Bound, type BoundJson } from './bound.ts';
 import type { Ellipsoid } from './ellipsoid.ts';
 
-/** Monte Carlo draws per bound for its volume; relative error ≲ 1/√4096 ≈ 1.6% when overlaps are rare. */
+/**
+ * Monte Carlo draws per bound for its volume: exact while its ellipsoids neither overlap nor leave the
+ * cube (every draw then counts 1), else a relative error ≲ 1/√4096 ≈ 1.6%.
+ */
 const VOLUME_DRAWS = 4096;
 /**
  * The oldest bounds are skipped for a point once all of them together add less than this fraction
  * of its Q(u): Q is then low by < 1e-5 of itself, so ln Z is high by < 1e-5 at most (errors are
- * ~1e-2), and a point needs ~ln(1e5)/0.2 ≈ 60 bounds instead of every one.
+ * ~1e-2); most points then need the newest ~60–100 bounds, not every one.
  */
 const NEGLIGIBLE = 1e-5;
 
