@@ -96,6 +96,23 @@ export class EllipsoidUnion implements Bound {
     return containing.length === 1 ? containing[0] : containing[rng.int(containing.length)];
   }
 
+  /**
+   * ln volume of (union ∩ unit cube), by Monte Carlo from `draws` points: pick ellipsoid i with
+   * probability Vᵢ/ΣV and draw x uniformly inside it; then E[1[x ∈ cube]/q(x)] = V(union ∩ cube)/ΣV,
+   * q(x) being the number of ellipsoids containing x (each point of the union is counted once overall).
+   * Exact while the ellipsoids neither overlap nor leave the cube (every draw then counts 1).
+   */
+  logVolumeInCube(rng: Rng, draws: number): number {
+    const x = new Float64Array(this.dim);
+    let total = 0;
+    for (let i = 0; i < draws; i++) {
+      this.ellipsoids[this.pickByVolume(rng)].sampleInto(rng, x);
+      if (insideUnitCube(x)) total += 1 / Math.max(this.countContaining(x), 1);
+    }
+    // A union entirely outside the cube cannot have produced draws; keep its volume tiny, not zero.
+    return this.logVolume + Math.log(Math.max(total, 0.5) / draws);
+  }
+
   private countContaining(x: Float64Array): number {
     let q = 0;
     for (const e of this.ellipsoids) if (e.contains(x)) q++;

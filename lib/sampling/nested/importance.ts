@@ -23,8 +23,7 @@ import { Rng } from '../../random.ts';
 import { decodeFloat, decodeFloats, encodeFloats, type JsonFloat } from '../json-floats.ts';
 import { GrowableFloat64 } from '../growable.ts';
 import { logSumExp } from '../logmath.ts';
-import { boundFromJson, EllipsoidUnion, insideUnitCube, UnitCube, type Bound, type BoundJson } from './bound.ts';
-import type { Ellipsoid } from './ellipsoid.ts';
+import { boundFromJson, EllipsoidUnion, UnitCube, type Bound, type BoundJson } from './bound.ts';
 
 /**
  * Monte Carlo draws per bound for its volume: exact while its ellipsoids neither overlap nor leave the
@@ -233,38 +232,11 @@ export function refinementAllocation(strata: readonly Stratum[], batch: number):
   return counts;
 }
 
-/**
- * ln volume of (bound ∩ unit cube). For an ellipsoid union: pick ellipsoid i with probability Vᵢ/ΣV,
- * draw x uniformly inside it; then E[1[x ∈ cube]/q(x)] = V(union ∩ cube)/ΣV, q(x) being the number of
- * ellipsoids containing x (each point of the union is counted once overall).
- */
+/** ln volume of (bound ∩ unit cube): 0 for the cube, a Monte Carlo estimate for an ellipsoid union. */
 export function estimateLogVolume(bound: Bound, rng: Rng): number {
   if (bound instanceof UnitCube) return 0;
   if (!(bound instanceof EllipsoidUnion)) throw new Error('importance nested sampling needs a cube or ellipsoid bound');
-  const { ellipsoids, dim } = bound;
-  const logSum = bound.logVolume;
-  const cumulative = cumulativeShares(ellipsoids, logSum);
-  const x = new Float64Array(dim);
-  let total = 0;
-  for (let i = 0; i < VOLUME_DRAWS; i++) {
-    const r = rng.uniform();
-    let e = 0;
-    while (e < cumulative.length - 1 && r >= cumulative[e]) e++;
-    ellipsoids[e].sampleInto(rng, x);
-    if (!insideUnitCube(x)) continue;
-    let q = 0;
-    for (const other of ellipsoids) if (other.contains(x)) q++;
-    total += 1 / Math.max(q, 1);
-  }
-  // A bound entirely outside the cube cannot have produced draws; keep its volume tiny, not zero.
-  return logSum + Math.log(Math.max(total, 0.5) / VOLUME_DRAWS);
-}
-
-function cumulativeShares(ellipsoids: readonly Ellipsoid[], logSum: number): Float64Array {
-  const out = new Float64Array(ellipsoids.length);
-  let acc = 0;
-  ellipsoids.forEach((e, i) => (out[i] = acc += Math.exp(e.logVolume - logSum)));
-  return out;
+  return bound.logVolumeInCube(rng, VOLUME_DRAWS);
 }
 
 /** A bound's ellipsoids as flat arrays (none: the cube), for the membership loop above. */
