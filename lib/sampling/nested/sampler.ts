@@ -368,9 +368,7 @@ export class NestedSampler {
         from.push(k);
       }
     });
-    this.ncall += us.length;
-    const points = await evaluateBatch(this.problem, us);
-    points.forEach((p, i) => draws.record(p.u, p.theta, p.logL, from[i]));
+    await this.evaluate(us, -Infinity, from);
   }
 
   /** The next point above the threshold: from the queue, else from a fresh batch of proposals. */
@@ -430,10 +428,11 @@ export class NestedSampler {
   }
 
   /** `contour`: the threshold the points must beat (−∞ for the first live points). */
-  private async evaluate(us: Float64Array[], contour = -Infinity): Promise<Candidate[]> {
+  /** `from`: per point, the bound it was drawn from (importance runs; default the current one). */
+  private async evaluate(us: Float64Array[], contour = -Infinity, from?: number[]): Promise<Candidate[]> {
     this.ncall += us.length;
     const points = await evaluateBatch(this.problem, us, contour);
-    if (this.draws) for (const p of points) this.draws.record(p.u, p.theta, p.logL);
+    if (this.draws) points.forEach((p, i) => this.draws!.record(p.u, p.theta, p.logL, from?.[i]));
     return points;
   }
 
