@@ -25,6 +25,14 @@ export interface RunRecord {
 }
 
 /**
+ * `count` equal-weight draws by systematic resampling, from a stream of their own derived from the
+ * seed, so taking a result never perturbs the run.
+ */
+function equalWeightDraws(weights: Float64Array, theta: number[][], count: number, seed: number): number[][] {
+  return systematicResample(weights, count, Rng.fromSeed(seed).fork(0x5eed)).map((i) => theta[i]);
+}
+
+/**
  * Adds the live points in ascending ln L, each with its share of the remaining volume (see
  * liveLogVolumes), then derives ln Z ± √(H/N), the Kish ESS and an equal-weight resample. The
  * resampling uses its own stream derived from the seed, so calling this never perturbs the run.
@@ -51,8 +59,7 @@ export function assembleResult(run: RunRecord): NestedResult {
   });
 
   const weights = normaliseLogWeights(logWeight);
-  const resampleRng = Rng.fromSeed(run.seed).fork(0x5eed);
-  const equalWeight = systematicResample(weights, theta.length, resampleRng).map((i) => theta[i]);
+  const equalWeight = equalWeightDraws(weights, theta, theta.length, run.seed);
   return {
     logZ: evidence.logZ,
     logZerr: Math.sqrt(Math.max(evidence.h, 0) / nlive),
@@ -93,9 +100,7 @@ export function importanceResult(plain: NestedResult, draws: DrawLog, seed: numb
     logWeight.push(w);
     logL.push(logLAll[j]);
   });
-  const weights = normaliseLogWeights(logWeight);
-  const resampleRng = Rng.fromSeed(seed).fork(0x5eed);
-  const equalWeight = systematicResample(weights, plain.equalWeight.length, resampleRng).map((i) => theta[i]);
+  const equalWeight = equalWeightDraws(normaliseLogWeights(logWeight), theta, plain.equalWeight.length, seed);
   return {
     ...plain,
     logZ: ins.logZ,
