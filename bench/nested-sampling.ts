@@ -318,11 +318,13 @@ function loadPeerCache(): CachedRow[] {
   return existsSync(peerCachePath) ? (JSON.parse(readFileSync(peerCachePath, 'utf8')) as CachedRow[]) : [];
 }
 
+/** Whether a cached row is this peer's run of the problem and seed (nautilus ignores --nlive). */
+function isPeerRun(r: CachedRow, name: string, peer: string, seed: number, nlive: number): boolean {
+  return r.problem === name && r.sampler.startsWith(peer) && r.seed === seed && (peer === 'nautilus' || r.nlive === nlive);
+}
+
 function cachedPeerRows(cache: CachedRow[], name: string, peer: string, seed: number, nlive: number): Row[] {
-  // nautilus runs at its own defaults, whatever --nlive says.
-  return cache
-    .filter((r) => r.problem === name && r.sampler.startsWith(peer) && r.seed === seed && (peer === 'nautilus' || r.nlive === nlive))
-    .map(({ nlive: _n, measured: _m, ...row }) => row);
+  return cache.filter((r) => isPeerRun(r, name, peer, seed, nlive)).map(({ nlive: _n, measured: _m, ...row }) => row);
 }
 
 /** One peer run through the Python script; nautilus ignores --nlive (it runs at its defaults). */
@@ -354,8 +356,8 @@ function runPeers(name: string, settings: Settings, failures: Failure[], cache: 
         const fresh = runPeer(name, peer, seed, settings.nlive);
         rows.push(...fresh);
         const measured = new Date().toISOString().slice(0, 10);
-        const stale = (r: CachedRow) => r.problem === name && r.sampler.startsWith(peer) && r.seed === seed && (peer === 'nautilus' || r.nlive === settings.nlive);
-        cache.splice(0, cache.length, ...cache.filter((r) => !stale(r)), ...fresh.map((r) => ({ ...r, nlive: settings.nlive, measured })));
+        const kept = cache.filter((r) => !isPeerRun(r, name, peer, seed, settings.nlive));
+        cache.splice(0, cache.length, ...kept, ...fresh.map((r) => ({ ...r, nlive: settings.nlive, measured })));
         writeFileSync(peerCachePath, JSON.stringify(cache, null, 1) + '\n');
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
