@@ -97,20 +97,24 @@ export class EllipsoidUnion implements Bound {
   }
 
   /**
-   * ln volume of (union ∩ unit cube), by Monte Carlo from `draws` points: pick ellipsoid i with
-   * probability Vᵢ/ΣV and draw x uniformly inside it; then E[1[x ∈ cube]/q(x)] = V(union ∩ cube)/ΣV,
-   * q(x) being the number of ellipsoids containing x (each point of the union is counted once overall).
-   * Exact while the ellipsoids neither overlap nor leave the cube (every draw then counts 1).
+   * Monte Carlo tally for the volume of (union ∩ unit cube) from `draws` points: pick ellipsoid i
+   * with probability Vᵢ/ΣV and draw x uniformly inside it; then t = 1[x ∈ cube]/q(x) has
+   * E[t] = V(union ∩ cube)/ΣV, q(x) being the number of ellipsoids containing x (each point of the
+   * union is counted once overall). Every t is 1 — the estimate exact — while the ellipsoids
+   * neither overlap nor leave the cube.
    */
-  logVolumeInCube(rng: Rng, draws: number): number {
+  tallyVolumeInCube(rng: Rng, draws: number): VolumeTally {
     const x = new Float64Array(this.dim);
-    let total = 0;
+    let sum = 0;
+    let sumSquares = 0;
     for (let i = 0; i < draws; i++) {
       this.ellipsoids[this.pickByVolume(rng)].sampleInto(rng, x);
-      if (insideUnitCube(x)) total += 1 / Math.max(this.countContaining(x), 1);
+      if (!insideUnitCube(x)) continue;
+      const t = 1 / Math.max(this.countContaining(x), 1);
+      sum += t;
+      sumSquares += t * t;
     }
-    // A union entirely outside the cube cannot have produced draws; keep its volume tiny, not zero.
-    return this.logVolume + Math.log(Math.max(total, 0.5) / draws);
+    return { draws, sum, sumSquares };
   }
 
   private countContaining(x: Float64Array): number {
@@ -129,6 +133,13 @@ export class EllipsoidUnion implements Bound {
   toJson(): BoundJson {
     return { kind: 'ellipsoids', ellipsoids: this.ellipsoids.map((e) => e.toJson()) };
   }
+}
+
+/** Σt and Σt² over `draws` Monte Carlo draws (EllipsoidUnion.tallyVolumeInCube); tallies of one bound add. */
+export interface VolumeTally {
+  draws: number;
+  sum: number;
+  sumSquares: number;
 }
 
 /**

@@ -12,22 +12,27 @@
  *
  * Q > 0 on the whole cube (B₀ is the cube), so Ẑ is consistent however badly a later bound misses
  * part of a contour — the bias that plain nested sampling takes from a bound that is too tight
- * becomes variance here. σ(ln Z) is the stratified standard error (DrawLog.strata);
- * bench/nested-sampling.ts checks its calibration over seeds instead of assuming it.
+ * becomes variance here.
  *
  * Vₖ, the volume of (ellipsoid union ∩ cube), has no closed form when ellipsoids overlap or poke out
- * of the cube; it is estimated once per bound by Monte Carlo from a stream of its own (seeded from
- * the run's seed and k), so recording the draws never changes the run itself.
+ * of the cube; it is estimated by Monte Carlo from streams of its own (seeded from the run's seed and
+ * k), so recording the draws never changes the run itself.
+ *
+ * Var(ln Ẑ) has two parts: the stratified sampling variance of the weights (DrawLog.strata), and
+ * the Monte Carlo error of the volumes, Σₖ gₖ² Var(ln V̂ₖ) with gₖ = ∂ln Ẑ/∂ln Vₖ = Σⱼ pⱼ·(bound k's
+ * share of Q(uⱼ)). The second does not fall with more draws of the likelihood; sharpenVolumes adds
+ * volume draws where it weighs. bench/nested-sampling.ts checks the calibration over seeds instead
+ * of assuming it.
  */
 import { Rng } from '../../random.ts';
-import { decodeFloat, decodeFloats, encodeFloats, type JsonFloat } from '../json-floats.ts';
+import { decodeFloats, encodeFloats, type JsonFloat } from '../json-floats.ts';
 import { GrowableFloat64 } from '../growable.ts';
 import { logSumExp } from '../logmath.ts';
-import { boundFromJson, EllipsoidUnion, UnitCube, type Bound, type BoundJson } from './bound.ts';
+import { boundFromJson, EllipsoidUnion, UnitCube, type Bound, type BoundJson, type VolumeTally } from './bound.ts';
 
 /**
- * Monte Carlo draws per bound for its volume: exact while its ellipsoids neither overlap nor leave the
- * cube (every draw then counts 1), else a relative error ≲ 1/√4096 ≈ 1.6%.
+ * Monte Carlo draws per bound for its volume when it opens: exact while its ellipsoids neither
+ * overlap nor leave the cube (every draw then counts 1), else a relative error ≲ 1/√4096 ≈ 1.6%.
  */
 const VOLUME_DRAWS = 4096;
 /**
@@ -39,7 +44,8 @@ const NEGLIGIBLE = 1e-5;
 
 export interface DrawLogJson {
   bounds: BoundJson[];
-  logVolumes: JsonFloat[];
+  /** Each bound's volume tally (null: the cube); absent in checkpoints written before tallies. */
+  volumes?: (VolumeTally | null)[];
   counts: number[];
   u: JsonFloat[];
   theta: JsonFloat[];
@@ -56,6 +62,8 @@ export interface ImportanceEvidence {
   ess: number;
   /** Per bound opened: how its draws share the posterior and the variance (DrawLog.strata). */
   strata: Stratum[];
+  /** The part of logZerr² from the Monte Carlo error of the bound volumes. */
+  volumeVariance: number;
 }
 
 export interface Stratum {
@@ -66,12 +74,17 @@ export interface Stratum {
   sumSquares: number;
   /** Its part of Var(Ẑ)/Ẑ². */
   variance: number;
+  /** gₖ² Var(ln V̂ₖ): its volume's part of Var(ln Ẑ) (see the module comment). */
+  volumeVariance: number;
 }
 
 /** Every evaluated point with the bound it was drawn from, and each bound's draw count and volume. */
 export class DrawLog {
   private readonly bounds: Bound[] = [];
+  private readonly tallies: (VolumeTally | null)[] = [];
+  /** ln V̂ₖ and Var(ln V̂ₖ), from tallies. */
   private readonly logVolumes: number[] = [];
+  private readonly logVolumeVariances: number[] = [];
   private readonly counts: number[] = [];
   readonly u = new GrowableFloat64();
   readonly theta = new GrowableFloat64();
@@ -90,10 +103,54 @@ export class DrawLog {
 
   /** Registers the bound the next draws come from (the cube first, then each rebuilt bound). */
   openBound(bound: Bound): void {
-    const k = this.bounds.length;
+    this.pushBound(bound, this.volumeTally(this.bounds.length, bound, 0, VOLUME_DRAWS));
+  }
+
+  private pushBound(bound: Bound, tally: VolumeTally | null): void {
     this.bounds.push(bound);
     this.counts.push(0);
-    this.logVolumes.push(estimateLogVolume(bound, Rng.fromSeed(this.seed).fork(0x1a5 + k)));
+    this.tallies.push(null);
+    this.setTally(this.bounds.length - 1, tally);
+  }
+
+  private setTally(k: number, tally: VolumeTally | null): void {
+    const { logVolume, variance } = tally ? tallyLogVolume(this.bounds[k] as EllipsoidUnion, tally) : { logVolume: 0, variance: 0 };
+    this.tallies[k] = tally;
+    this.logVolumes[k] = logVolume;
+    this.logVolumeVariances[k] = variance;
+    this.cached = null;
+  }
+
+  /** `draws` more volume draws for bound k (null for the cube), from a stream labelled by k and the draws it already has. */
+  private volumeTally(k: number, bound: Bound, from: number, draws: number): VolumeTally | null {
+    if (bound instanceof UnitCube) return null;
+    if (!(bound instanceof EllipsoidUnion)) throw new Error('importance nested sampling needs a cube or ellipsoid bound');
+    const stream = Rng.fromSeed(this.seed).fork(0x1a5 + k);
+    return bound.tallyVolumeInCube(from === 0 ? stream : stream.fork(from), draws);
+  }
+
+  /**
+   * Adds volume draws to the bounds whose volume error weighs most in σ(ln Z), so that the volumes'
+   * part of Var(ln Ẑ) falls below maxVariance (the gₖ held fixed). For a fixed total of new
+   * draws, Σₖ cₖ·Dₖ⁰/Dₖ is least with Dₖ ∝ √(cₖ·Dₖ⁰) (cₖ: bound k's part now, Dₖ⁰ its draws).
+   * Returns whether any volume changed.
+   */
+  sharpenVolumes(maxVariance: number): boolean {
+    const { strata, volumeVariance } = this.evidence();
+    if (volumeVariance <= maxVariance) return false;
+    const roots = strata.map((s, k) => Math.sqrt(s.volumeVariance * (this.tallies[k]?.draws ?? 0)));
+    // Aim at half the bound, so that the next call, with the gₖ moved a little, does not start again.
+    const scale = roots.reduce((a, b) => a + b, 0) / (maxVariance / 2);
+    let changed = false;
+    this.tallies.forEach((tally, k) => {
+      if (!tally) return;
+      const extra = Math.ceil(roots[k] * scale) - tally.draws;
+      if (extra < VOLUME_DRAWS / 16) return;
+      const more = this.volumeTally(k, this.bounds[k], tally.draws, extra)!;
+      this.setTally(k, { draws: tally.draws + more.draws, sum: tally.sum + more.sum, sumSquares: tally.sumSquares + more.sumSquares });
+      changed = true;
+    });
+    return changed;
   }
 
   /** The k-th bound opened (0: the cube). */
@@ -116,19 +173,21 @@ export class DrawLog {
     if (this.cached?.size === this.size) return this.cached.evidence;
     const n = this.size;
     // Σⱼ L/(N·Q) = (1/N) Σⱼ L/Q = Ẑ directly.
-    const logNQ = this.logMixtureDensities();
-    const logWeights = new Float64Array(n);
-    const logL = this.logL.view();
-    for (let j = 0; j < n; j++) logWeights[j] = logL[j] === -Infinity ? -Infinity : logL[j] - logNQ[j];
+    const { logWeights, volumeGradient } = this.mixtureWeights();
     const logSum = logSumExp(logWeights);
     const strata = this.strata(logWeights, logSum);
     let variance = 0;
+    let volumeVariance = 0;
     let sumSquares = 0;
-    strata.forEach((s) => {
+    strata.forEach((s, k) => {
+      const g = volumeGradient.raw[k] * Math.exp(volumeGradient.logScale - logSum);
+      s.volumeVariance = g * g * this.logVolumeVariances[k];
       variance += s.variance;
+      volumeVariance += s.volumeVariance;
       sumSquares += s.sumSquares;
     });
-    const evidence = { logZ: logSum, logZerr: Math.sqrt(Math.max(variance, 0)), logWeights, ess: sumSquares > 0 ? 1 / sumSquares : 0, strata };
+    const logZerr = Math.sqrt(Math.max(variance, 0) + volumeVariance);
+    const evidence = { logZ: logSum, logZerr, logWeights, ess: sumSquares > 0 ? 1 / sumSquares : 0, strata, volumeVariance };
     this.cached = { size: n, evidence };
     return evidence;
   }
@@ -142,7 +201,7 @@ export class DrawLog {
    * that draw's p².
    */
   private strata(logWeights: Float64Array, logSum: number): Stratum[] {
-    const strata = this.counts.map((count) => ({ count, share: 0, sumSquares: 0, variance: 0 }));
+    const strata = this.counts.map((count) => ({ count, share: 0, sumSquares: 0, variance: 0, volumeVariance: 0 }));
     const boundIndex = this.boundIndex.view();
     logWeights.forEach((w, j) => {
       const p = Math.exp(w - logSum);
@@ -159,11 +218,13 @@ export class DrawLog {
   }
 
   /**
-   * ln(N·Q(uⱼ)) = ln Σₖ nₖ 1[uⱼ ∈ Bₖ]/Vₖ for every point. Later bounds are smaller, so their terms
-   * dominate: walk from the newest bound back and stop once everything older adds less than
+   * Every point's log-weight ln L − ln(N·Q(uⱼ)), N·Q(uⱼ) = Σₖ nₖ 1[uⱼ ∈ Bₖ]/Vₖ, and on the way the
+   * volume gradient gₖ ∝ Σⱼ wⱼ·(bound k's share of Q(uⱼ)), kept as raw·e^logScale (rescaled
+   * whenever a larger weight turns up, so nothing overflows). Later bounds are smaller, so their
+   * terms dominate: walk from the newest bound back and stop once everything older adds less than
    * NEGLIGIBLE of the sum so far (the older terms' total is a running prefix sum).
    */
-  private logMixtureDensities(): Float64Array {
+  private mixtureWeights(): { logWeights: Float64Array; volumeGradient: { raw: Float64Array; logScale: number } } {
     const K = this.bounds.length;
     const d = this.d;
     const density = this.counts.map((c, k) => c * Math.exp(-(this.logVolumes[k] - this.logVolumes[K - 1])));
@@ -171,24 +232,41 @@ export class DrawLog {
     for (let k = 0; k < K; k++) olderTotal[k + 1] = olderTotal[k] + density[k];
     const regions = this.bounds.map(flatRegion);
     const u = this.u.view();
-    const out = new Float64Array(this.size);
-    for (let j = 0; j < out.length; j++) {
+    const logL = this.logL.view();
+    const logWeights = new Float64Array(this.size);
+    const raw = new Float64Array(K);
+    let logScale = -Infinity;
+    const hits = new Int32Array(K);
+    for (let j = 0; j < logWeights.length; j++) {
       const offset = j * d;
       let sum = 0;
+      let h = 0;
       for (let k = K - 1; k >= 0; k--) {
         if (sum > 0 && olderTotal[k + 1] < NEGLIGIBLE * sum) break;
-        if (density[k] > 0 && inRegion(regions[k], u, offset, d)) sum += density[k];
+        if (density[k] > 0 && inRegion(regions[k], u, offset, d)) {
+          sum += density[k];
+          hits[h++] = k;
+        }
       }
       // Every point lies in the bound it was drawn from, so sum > 0.
-      out[j] = Math.log(sum) - this.logVolumes[K - 1];
+      const w = logL[j] === -Infinity ? -Infinity : logL[j] - (Math.log(sum) - this.logVolumes[K - 1]);
+      logWeights[j] = w;
+      if (w === -Infinity) continue;
+      if (w > logScale) {
+        const shrink = Math.exp(logScale - w);
+        for (let k = 0; k < K; k++) raw[k] *= shrink;
+        logScale = w;
+      }
+      const f = Math.exp(w - logScale) / sum;
+      for (let i = 0; i < h; i++) raw[hits[i]] += f * density[hits[i]];
     }
-    return out;
+    return { logWeights, volumeGradient: { raw, logScale } };
   }
 
   toJson(): DrawLogJson {
     return {
       bounds: this.bounds.map((b) => b.toJson()),
-      logVolumes: encodeFloats(this.logVolumes),
+      volumes: this.tallies.map((t) => (t ? { ...t } : null)),
       counts: [...this.counts],
       u: encodeFloats(this.u.view()),
       theta: encodeFloats(this.theta.view()),
@@ -200,9 +278,10 @@ export class DrawLog {
   static fromJson(json: DrawLogJson, d: number, seed: number): DrawLog {
     const log = new DrawLog(d, seed);
     json.bounds.forEach((b, k) => {
-      log.bounds.push(boundFromJson(b, d));
-      log.logVolumes.push(decodeFloat(json.logVolumes[k]));
-      log.counts.push(json.counts[k]);
+      const bound = boundFromJson(b, d);
+      // Tallies are deterministic in (seed, k): an older checkpoint's are recomputed, bit for bit.
+      log.pushBound(bound, json.volumes ? json.volumes[k] : log.volumeTally(k, bound, 0, VOLUME_DRAWS));
+      log.counts[k] = json.counts[k];
     });
     log.u.append(decodeFloats(json.u));
     log.theta.append(decodeFloats(json.theta));
@@ -232,11 +311,16 @@ export function refinementAllocation(strata: readonly Stratum[], batch: number):
   return counts;
 }
 
-/** ln volume of (bound ∩ unit cube): 0 for the cube, a Monte Carlo estimate for an ellipsoid union. */
-export function estimateLogVolume(bound: Bound, rng: Rng): number {
-  if (bound instanceof UnitCube) return 0;
-  if (!(bound instanceof EllipsoidUnion)) throw new Error('importance nested sampling needs a cube or ellipsoid bound');
-  return bound.logVolumeInCube(rng, VOLUME_DRAWS);
+/**
+ * ln V̂ of (union ∩ unit cube) from its tally, V̂ = ΣV·mean(t), and Var(ln V̂) ≈ Var(t)/(n·mean(t)²)
+ * (0 when every draw counted 1).
+ */
+export function tallyLogVolume(bound: EllipsoidUnion, tally: VolumeTally): { logVolume: number; variance: number } {
+  const { draws: n, sum, sumSquares } = tally;
+  // A union entirely outside the cube cannot have produced draws; keep its volume tiny, not zero.
+  const mean = Math.max(sum, 0.5) / n;
+  const scatter = Math.max(sumSquares / n - (sum / n) ** 2, 0);
+  return { logVolume: bound.logVolume + Math.log(mean), variance: scatter / (n * mean * mean) };
 }
 
 /** A bound's ellipsoids as flat arrays (none: the cube), for the membership loop above. */

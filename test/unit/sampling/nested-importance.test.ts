@@ -9,7 +9,7 @@ import { Rng } from '../../../lib/random.ts';
 import { NestedSampler, resolveOptions } from '../../../lib/sampling/index.ts';
 import { EllipsoidUnion } from '../../../lib/sampling/nested/bound.ts';
 import { Ellipsoid } from '../../../lib/sampling/nested/ellipsoid.ts';
-import { estimateLogVolume } from '../../../lib/sampling/nested/importance.ts';
+import { tallyLogVolume } from '../../../lib/sampling/nested/importance.ts';
 import { correlatedGaussian, eggbox, gaussian, gaussianShells, logGamma, type ReferenceProblem } from '../../../lib/sampling/reference-problems.ts';
 
 async function run(problem: ReferenceProblem, seed: number, importance: boolean, nlive = 300) {
@@ -76,9 +76,10 @@ describe('importance nested sampling', () => {
     assert.ok(rms > 0.4 && rms < 1.8, `RMS of z over 8 seeds ${rms.toFixed(2)} (${zs.map((z) => z.toFixed(2)).join(' ')})`);
   });
 
-  it('a checkpoint taken during the extra draws restores to the same numbers', async () => {
-    const problem = gaussian(2);
-    const options = { nlive: 100, seed: 4, importance: true, targetLogZerr: 0.004 };
+  it('a checkpoint taken during the extra draws restores to the same numbers, volume refinements included', async () => {
+    // Shells: overlapping ellipsoids, so volumes are estimates and the target makes the run sharpen them.
+    const problem = gaussianShells(2);
+    const options = { nlive: 400, seed: 4, importance: true, targetLogZerr: 0.005 };
     const reference = new NestedSampler(problem, options);
     await reference.run();
     let sampler = new NestedSampler(problem, options);
@@ -91,17 +92,29 @@ describe('importance nested sampling', () => {
       }
     }
     assert.ok(restarts >= 2, `only ${restarts} restarts during the extra draws`);
+    assert.ok(sampler.checkpoint().draws!.volumes!.some((t) => t && t.draws > 4096), 'no volume was sharpened');
     assert.deepEqual(sampler.result(), reference.result());
   });
 
-  it('estimates the volume of an ellipsoid union clipped by the cube', () => {
+  it('estimates the volume of an ellipsoid union clipped by the cube, with a calibrated error', () => {
     const rng = Rng.fromSeed(9);
+    const estimate = (union: EllipsoidUnion) => tallyLogVolume(union, union.tallyVolumeInCube(rng, 4096));
     // A disc of radius 0.3 centred on a corner: a quarter lies in the cube.
-    const quarter = estimateLogVolume(new EllipsoidUnion(2, [disc(0, 0, 0.3)]), rng);
-    assert.ok(Math.abs(Math.exp(quarter) / ((Math.PI * 0.09) / 4) - 1) < 0.03, `quarter disc: ${Math.exp(quarter)}`);
+    const quarterDisc = new EllipsoidUnion(2, [disc(0, 0, 0.3)]);
+    const quarter = estimate(quarterDisc);
+    assert.ok(Math.abs(Math.exp(quarter.logVolume) / ((Math.PI * 0.09) / 4) - 1) < 0.03, `quarter disc: ${Math.exp(quarter.logVolume)}`);
     // Two identical discs inside the cube: the union is one disc, not two.
-    const twice = estimateLogVolume(new EllipsoidUnion(2, [disc(0.5, 0.5, 0.2), disc(0.5, 0.5, 0.2)]), rng);
-    assert.ok(Math.abs(Math.exp(twice) / (Math.PI * 0.04) - 1) < 0.03, `overlapping discs: ${Math.exp(twice)}`);
+    const twice = estimate(new EllipsoidUnion(2, [disc(0.5, 0.5, 0.2), disc(0.5, 0.5, 0.2)]));
+    assert.ok(Math.abs(Math.exp(twice.logVolume) / (Math.PI * 0.04) - 1) < 0.03, `overlapping discs: ${Math.exp(twice.logVolume)}`);
+    // Every draw of the doubled disc counts ½, so the estimate is exact and says so; a disc in the cube too.
+    assert.equal(twice.variance, 0);
+    assert.equal(estimate(new EllipsoidUnion(2, [disc(0.5, 0.5, 0.2)])).variance, 0);
+    // The quoted Var(ln V̂) matches the scatter over repeated tallies (within 25% over 200 repeats).
+    const repeats = Array.from({ length: 200 }, () => estimate(quarterDisc));
+    const mean = repeats.reduce((a, r) => a + r.logVolume, 0) / repeats.length;
+    const scatter = repeats.reduce((a, r) => a + (r.logVolume - mean) ** 2, 0) / (repeats.length - 1);
+    const quoted = repeats.reduce((a, r) => a + r.variance, 0) / repeats.length;
+    assert.ok(Math.abs(scatter / quoted - 1) < 0.25, `scatter ${scatter} vs quoted ${quoted}`);
   });
 
   it('refuses proposals whose points are not independent draws from the bound', () => {
