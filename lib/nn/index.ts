@@ -18,6 +18,7 @@ export type {
 } from './surrogate.ts';
 
 export { LearnedLikelihood, DEFAULT_LEARNED_LIKELIHOOD } from './learned-likelihood.ts';
+export { rankTrainer, DEFAULT_RANK_TRAINING } from './rank-trainer.ts';
 export type {
   LearnedLikelihoodOptions,
   LearnedLikelihoodEvent,

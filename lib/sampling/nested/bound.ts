@@ -7,9 +7,13 @@ import type { Rng } from '../../random.ts';
 import { logSumExp } from '../logmath.ts';
 import { decomposeIntoEllipsoids } from './decompose.ts';
 import { Ellipsoid, fitEllipsoid, type EllipsoidJson } from './ellipsoid.ts';
+import { RankNetwork, type RankNetworkJson } from './rank-network.ts';
 
 export type BoundKind = 'none' | 'single' | 'multi';
-export type BoundJson = { kind: 'cube' } | { kind: 'ellipsoids'; ellipsoids: EllipsoidJson[] };
+export type BoundJson =
+  | { kind: 'cube' }
+  | { kind: 'ellipsoids'; ellipsoids: EllipsoidJson[] }
+  | { kind: 'learned'; ellipsoids: EllipsoidJson[]; network: RankNetworkJson; threshold: number };
 
 export interface Bound {
   /** log of the region's volume (for ellipsoids: the sum of their volumes, overlaps counted twice). */
@@ -101,15 +105,15 @@ export class EllipsoidUnion implements Bound {
    * with probability Vᵢ/ΣV and draw x uniformly inside it; then t = 1[x ∈ cube]/q(x) has
    * E[t] = V(union ∩ cube)/ΣV, q(x) being the number of ellipsoids containing x (each point of the
    * union is counted once overall). Every t is 1 — the estimate exact — while the ellipsoids
-   * neither overlap nor leave the cube.
+   * neither overlap nor leave the cube. Points failing `keep` count 0 (a learned bound's filter).
    */
-  tallyVolumeInCube(rng: Rng, draws: number): VolumeTally {
+  tallyVolumeInCube(rng: Rng, draws: number, keep: (x: Float64Array) => boolean = () => true): VolumeTally {
     const x = new Float64Array(this.dim);
     let sum = 0;
     let sumSquares = 0;
     for (let i = 0; i < draws; i++) {
       this.ellipsoids[this.pickByVolume(rng)].sampleInto(rng, x);
-      if (!insideUnitCube(x)) continue;
+      if (!insideUnitCube(x) || !keep(x)) continue;
       const t = 1 / Math.max(this.countContaining(x), 1);
       sum += t;
       sumSquares += t * t;
@@ -132,6 +136,53 @@ export class EllipsoidUnion implements Bound {
 
   toJson(): BoundJson {
     return { kind: 'ellipsoids', ellipsoids: this.ellipsoids.map((e) => e.toJson()) };
+  }
+}
+
+/** Draws from the union tried for one draw of a learned bound before giving up on its filter. */
+const MAX_FILTER_TRIES = 1_000_000;
+
+/**
+ * A learned bound (nautilus, Lange 2023): the ellipsoid union ∩ {u : score(u) > threshold}, with a
+ * network trained to rank points by ln L and the threshold set from the live points so that nearly
+ * all of them pass. It can cut off a sliver of the contour, so the sampler uses it only for
+ * importance nested sampling, where that costs variance, not bias (options.learnedBound).
+ */
+export class LearnedBound implements Bound {
+  readonly logVolume: number;
+  readonly size: number;
+
+  constructor(
+    readonly union: EllipsoidUnion,
+    readonly network: RankNetwork,
+    readonly threshold: number,
+  ) {
+    this.logVolume = union.logVolume;
+    this.size = union.size;
+  }
+
+  passes(u: ArrayLike<number>, offset = 0): boolean {
+    return this.network.score(u, offset) > this.threshold;
+  }
+
+  sampleInto(rng: Rng, out: Float64Array): Float64Array {
+    for (let tries = 0; tries < MAX_FILTER_TRIES; tries++) {
+      this.union.sampleInto(rng, out);
+      if (this.passes(out)) return out;
+    }
+    throw new Error(`learned bound: no draw from the ellipsoids passed its network in ${MAX_FILTER_TRIES} tries`);
+  }
+
+  ellipsoidAround(x: ArrayLike<number>, rng: Rng): Ellipsoid {
+    return this.union.ellipsoidAround(x, rng);
+  }
+
+  tallyVolumeInCube(rng: Rng, draws: number): VolumeTally {
+    return this.union.tallyVolumeInCube(rng, draws, (x) => this.passes(x));
+  }
+
+  toJson(): BoundJson {
+    return { kind: 'learned', ellipsoids: this.union.ellipsoids.map((e) => e.toJson()), network: this.network.json, threshold: this.threshold };
   }
 }
 
@@ -175,5 +226,7 @@ export function buildBound(kind: BoundKind, points: Float64Array, d: number, log
 }
 
 export function boundFromJson(json: BoundJson, d: number): Bound {
-  return json.kind === 'cube' ? new UnitCube(d) : new EllipsoidUnion(d, json.ellipsoids.map(Ellipsoid.fromJson));
+  if (json.kind === 'cube') return new UnitCube(d);
+  const union = new EllipsoidUnion(d, json.ellipsoids.map(Ellipsoid.fromJson));
+  return json.kind === 'learned' ? new LearnedBound(union, new RankNetwork(json.network), json.threshold) : union;
 }

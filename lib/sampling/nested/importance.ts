@@ -28,7 +28,8 @@ import { Rng } from '../../random.ts';
 import { decodeFloats, encodeFloats, type JsonFloat } from '../json-floats.ts';
 import { GrowableFloat64 } from '../growable.ts';
 import { logSumExp } from '../logmath.ts';
-import { boundFromJson, EllipsoidUnion, UnitCube, type Bound, type BoundJson, type VolumeTally } from './bound.ts';
+import { boundFromJson, EllipsoidUnion, LearnedBound, UnitCube, type Bound, type BoundJson, type VolumeTally } from './bound.ts';
+import type { RankNetwork } from './rank-network.ts';
 
 /**
  * Monte Carlo draws per bound for its volume when it opens: exact while its ellipsoids neither
@@ -114,7 +115,9 @@ export class DrawLog {
   }
 
   private setTally(k: number, tally: VolumeTally | null): void {
-    const { logVolume, variance } = tally ? tallyLogVolume(this.bounds[k] as EllipsoidUnion, tally) : { logVolume: 0, variance: 0 };
+    const bound = this.bounds[k];
+    const union = bound instanceof LearnedBound ? bound.union : (bound as EllipsoidUnion);
+    const { logVolume, variance } = tally ? tallyLogVolume(union, tally) : { logVolume: 0, variance: 0 };
     this.tallies[k] = tally;
     this.logVolumes[k] = logVolume;
     this.logVolumeVariances[k] = variance;
@@ -124,7 +127,7 @@ export class DrawLog {
   /** `draws` more volume draws for bound k (null for the cube), from a stream labelled by k and the draws it already has. */
   private volumeTally(k: number, bound: Bound, from: number, draws: number): VolumeTally | null {
     if (bound instanceof UnitCube) return null;
-    if (!(bound instanceof EllipsoidUnion)) throw new Error('importance nested sampling needs a cube or ellipsoid bound');
+    if (!(bound instanceof EllipsoidUnion || bound instanceof LearnedBound)) throw new Error('importance nested sampling needs a cube, ellipsoid or learned bound');
     const stream = Rng.fromSeed(this.seed).fork(0x1a5 + k);
     return bound.tallyVolumeInCube(from === 0 ? stream : stream.fork(from), draws);
   }
@@ -151,6 +154,12 @@ export class DrawLog {
       changed = true;
     });
     return changed;
+  }
+
+  /** The latest `n` points (all, when fewer): u flat n×d, and ln L. */
+  latest(n: number): { u: Float64Array; logL: Float64Array } {
+    const from = Math.max(0, this.size - n);
+    return { u: this.u.view().slice(from * this.d), logL: this.logL.view().slice(from) };
   }
 
   /** The k-th bound opened (0: the cube). */
@@ -241,12 +250,22 @@ export class DrawLog {
       const offset = j * d;
       let sum = 0;
       let h = 0;
+      // Consecutive learned bounds share a network: score each point once per network.
+      let scoredBy: RankNetwork | null = null;
+      let score = 0;
       for (let k = K - 1; k >= 0; k--) {
         if (sum > 0 && olderTotal[k + 1] < NEGLIGIBLE * sum) break;
-        if (density[k] > 0 && inRegion(regions[k], u, offset, d)) {
-          sum += density[k];
-          hits[h++] = k;
+        const region = regions[k];
+        if (!(density[k] > 0 && inRegion(region, u, offset, d))) continue;
+        if (region?.filter) {
+          if (scoredBy !== region.filter.network) {
+            scoredBy = region.filter.network;
+            score = scoredBy.score(u, offset);
+          }
+          if (!(score > region.filter.threshold)) continue;
         }
+        sum += density[k];
+        hits[h++] = k;
       }
       // Every point lies in the bound it was drawn from, so sum > 0.
       const w = logL[j] === -Infinity ? -Infinity : logL[j] - (Math.log(sum) - this.logVolumes[K - 1]);
@@ -330,17 +349,21 @@ interface FlatRegion {
   chols: Float64Array;
   /** ‖L‖²_F per ellipsoid: a sphere of this squared radius around the centre holds the ellipsoid. */
   radius2: Float64Array;
+  /** A learned bound's network and threshold, checked after the ellipsoids. */
+  filter: { network: RankNetwork; threshold: number } | null;
 }
 
 function flatRegion(bound: Bound): FlatRegion | null {
   if (bound instanceof UnitCube) return null;
-  const ellipsoids = (bound as EllipsoidUnion).ellipsoids;
+  const union = bound instanceof LearnedBound ? bound.union : (bound as EllipsoidUnion);
+  const ellipsoids = union.ellipsoids;
   const d = ellipsoids[0].dim;
   const region = {
     count: ellipsoids.length,
     centres: new Float64Array(ellipsoids.length * d),
     chols: new Float64Array(ellipsoids.length * d * d),
     radius2: new Float64Array(ellipsoids.length),
+    filter: bound instanceof LearnedBound ? { network: bound.network, threshold: bound.threshold } : null,
   };
   ellipsoids.forEach((e, i) => {
     region.centres.set(e.centre, i * d);

@@ -13,7 +13,7 @@
 import { Rng } from '../../random.ts';
 import { decodeFloat, decodeFloats, encodeFloat, encodeFloats } from '../json-floats.ts';
 import { GrowableFloat64 } from '../growable.ts';
-import { boundFromJson, buildBound, UnitCube, type Bound } from './bound.ts';
+import { boundFromJson, buildBound, EllipsoidUnion, LearnedBound, UnitCube, type Bound } from './bound.ts';
 import { CandidateQueue, evaluateBatch, type Candidate } from './candidates.ts';
 import { addDeadPoint, emptyEvidence, remainingLogEvidence, type EvidenceState } from './evidence.ts';
 import type { ProposalContext } from './proposals/context.ts';
@@ -21,6 +21,7 @@ import { initialGuideStats, proposeGuided, resolveGuideOptions, type Guidance } 
 import { proposeSlice } from './proposals/slice.ts';
 import { proposeUniform } from './proposals/uniform.ts';
 import { DrawLog, refinementAllocation } from './importance.ts';
+import { RankNetwork } from './rank-network.ts';
 import { assembleResult, importanceResult } from './result.ts';
 import { DegenerateLikelihoodError } from './errors.ts';
 import type {
@@ -52,6 +53,7 @@ export function resolveOptions(ndim: number, options: NestedSamplerOptions): Res
     if (!(value > 0)) throw new Error(`${key} must be a positive number, got ${value}`);
     if (!options.importance) throw new Error(`${key} needs importance: true (the extra draws are weighted by importance nested sampling)`);
   }
+  if (options.learnedBound && !options.importance) throw new Error('learnedBound needs importance: true (a learned bound may cut off part of a contour, which only importance weighting corrects)');
   return {
     nlive,
     seed: options.seed ?? 1,
@@ -69,9 +71,16 @@ export function resolveOptions(ndim: number, options: NestedSamplerOptions): Res
     importance: options.importance ?? false,
     targetLogZerr: options.targetLogZerr ?? 0,
     targetEss: options.targetEss ?? 0,
+    learnedBound: options.learnedBound ?? false,
     ...(options.guide && { guide: resolveGuideOptions(options.guide) }),
   };
 }
+
+/** Learned bounds: train once fewer than this fraction of draws from the ellipsoids beat the contour. */
+const LEARN_BELOW_EFFICIENCY = 0.2;
+/** Learned bounds: the latest evaluated points a network trains on, and the fewest it needs. */
+const TRAINING_POINTS = 10_000;
+const MIN_TRAINING_POINTS = 2_000;
 
 export class NestedSampler {
   readonly options: ResolvedOptions;
@@ -99,6 +108,8 @@ export class NestedSampler {
   private guidance: Guidance | null = null;
   /** Importance runs only (options.importance): every evaluated point and the bound it came from. */
   private draws: DrawLog | null = null;
+  /** Learned-bound runs only: the iteration of the latest network training. */
+  private lastTraining: number | null = null;
   /** The current run() call's abort signal (RunControls.signal). */
   private signal: AbortSignal | undefined;
 
@@ -122,6 +133,7 @@ export class NestedSampler {
     this.liveLogL = new Float64Array(n);
     this.bound = new UnitCube(this.d);
     if (this.options.importance) this.draws = new DrawLog(this.d, this.options.seed);
+    if (this.options.learnedBound && !problem.rankTrainer) throw new Error('options.learnedBound is set but the problem has no network trainer (problem.rankTrainer)');
   }
 
   /** Rebuilds a sampler from `checkpoint()` output; continuing it gives the uninterrupted run's numbers. */
@@ -134,6 +146,7 @@ export class NestedSampler {
     s.iteration = checkpoint.iteration;
     s.ncall = checkpoint.ncall;
     s.lastBoundIteration = checkpoint.lastBoundIteration;
+    s.lastTraining = checkpoint.lastTraining ?? null;
     s.callsPerIteration = checkpoint.callsPerIteration;
     s.sliceTuning.scale = checkpoint.sliceScale;
     s.evidence = {
@@ -177,6 +190,7 @@ export class NestedSampler {
       iteration: this.iteration,
       ncall: this.ncall,
       lastBoundIteration: this.lastBoundIteration,
+      ...(this.options.learnedBound && { lastTraining: this.lastTraining }),
       callsPerIteration: this.callsPerIteration,
       sliceScale: this.sliceTuning.scale,
       evidence: {
@@ -313,7 +327,8 @@ export class NestedSampler {
     const worst = this.worstLive();
     const threshold = this.liveLogL[worst];
     if (this.iteration - this.lastBoundIteration >= Math.max(1, Math.round(boundUpdateInterval * nlive))) {
-      this.bound = buildBound(boundKind, this.liveU, this.d, -this.iteration / nlive, enlarge);
+      const bound = buildBound(boundKind, this.liveU, this.d, -this.iteration / nlive, enlarge);
+      this.bound = this.options.learnedBound && bound instanceof EllipsoidUnion ? await this.learnedBound(bound) : bound;
       this.lastBoundIteration = this.iteration;
       this.draws?.openBound(this.bound);
     }
@@ -329,6 +344,29 @@ export class NestedSampler {
     // An exponential average over ~N/10 iterations follows the efficiency as the bound tightens.
     const alpha = Math.min(1, 10 / nlive);
     this.callsPerIteration += alpha * (this.ncall - callsBefore - this.callsPerIteration);
+  }
+
+  /**
+   * The ellipsoids ∩ the network's filter (LearnedBound), with the threshold that ⌊N/200⌋ live
+   * points fail: a training is due once draws from the bound hit the contour less than one time in
+   * LEARN_BELOW_EFFICIENCY⁻¹, at most every N iterations (one e-fold of prior volume), on the latest
+   * TRAINING_POINTS evaluated points; between trainings the network is kept and only the threshold
+   * follows the live points. No network yet, and none due: the ellipsoids alone.
+   */
+  private async learnedBound(union: EllipsoidUnion): Promise<Bound> {
+    const { nlive, seed } = this.options;
+    const draws = this.draws!;
+    let network = this.bound instanceof LearnedBound ? this.bound.network : null;
+    const sinceTraining = this.lastTraining === null ? Infinity : this.iteration - this.lastTraining;
+    if (this.callsPerIteration * LEARN_BELOW_EFFICIENCY > 1 && sinceTraining >= nlive && draws.size >= MIN_TRAINING_POINTS) {
+      const { u, logL } = draws.latest(TRAINING_POINTS);
+      const trainingSeed = Rng.fromSeed(seed).fork(0x7a1 + this.iteration).int(2 ** 31);
+      network = new RankNetwork(await this.problem.rankTrainer!(u, logL, this.d, trainingSeed));
+      this.lastTraining = this.iteration;
+    }
+    if (!network) return union;
+    const scores = Array.from({ length: nlive }, (_, i) => network.score(this.liveU, i * this.d)).sort((a, b) => a - b);
+    return new LearnedBound(union, network, scores[Math.floor(nlive / 200)]);
   }
 
   private nestedConverged(): boolean {

@@ -7,6 +7,7 @@ import type { BoundJson, BoundKind } from './bound.ts';
 import type { EvidenceState } from './evidence.ts';
 import type { DrawLogJson } from './importance.ts';
 import type { GuideOptions, GuideStats, SurrogateGuide } from './proposals/guided.ts';
+import type { RankTrainer } from './rank-network.ts';
 import type { SliceWhitening } from './proposals/slice.ts';
 
 /**
@@ -28,6 +29,11 @@ export interface NestedProblem {
    * one exact call (surrogate-guided exact sampling, proposals/guided.ts; settings in options.guide).
    */
   guide?: SurrogateGuide;
+  /**
+   * Trains the network of a learned bound (options.learnedBound): lib/nn's rankTrainer() gives one
+   * on TensorFlow.js.
+   */
+  rankTrainer?: RankTrainer;
 }
 
 export type ProposalKind = 'auto' | 'uniform' | 'slice';
@@ -103,6 +109,16 @@ export interface NestedSamplerOptions {
    */
   targetLogZerr?: number;
   targetEss?: number;
+  /**
+   * Learned bound (importance runs; needs problem.rankTrainer): once uniform draws from the
+   * ellipsoids hit the contour less than one time in five, a network trained on the points
+   * evaluated so far to rank them by ln L filters the draws, and only those it scores above (nearly)
+   * every live point are evaluated — nautilus's idea (Lange 2023). The filter may cut off a sliver
+   * of the contour, which importance weighting turns into variance, not bias; the plain estimate in
+   * result.nested does take that bias. Pays when a likelihood call costs more than the few µs of
+   * network per filtered draw and the seconds per training (see lib/sampling/README.md). Default false.
+   */
+  learnedBound?: boolean;
 }
 
 export type ResolvedOptions = Required<Omit<NestedSamplerOptions, 'proposal' | 'guide'>> & {
@@ -191,6 +207,8 @@ export interface NestedCheckpoint {
   iteration: number;
   ncall: number;
   lastBoundIteration: number;
+  /** Learned-bound runs: the iteration of the latest network training (null: none yet). */
+  lastTraining?: number | null;
   callsPerIteration: number;
   sliceScale: number;
   evidence: { logZ: JsonFloat; h: number; logVolume: number; logL: JsonFloat };
