@@ -1,4 +1,6 @@
 import { UserError } from '../lib/engine/errors.ts';
+import { selectBackend } from '../lib/nn/backend.ts';
+import { rankTrainer } from '../lib/nn/rank-trainer.ts';
 import type { InferenceGuide, InferenceProblem } from '../lib/engine/pipeline.ts';
 import type { Json } from '../lib/engine/types.ts';
 import { NestedSampler, type BatchLogLikelihood, type GuideOptions, type NestedCheckpoint, type NestedSamplerOptions, type SliceWhitening } from '../lib/sampling/nested/index.ts';
@@ -9,7 +11,7 @@ import { loadProblem } from './problem.ts';
 import { stageActivity, type StageContext } from './stage-runtime.ts';
 
 /** Counts of the evidence rows (nested runs, merges, reweighting), stored as int32 columns. */
-export const EVIDENCE_COUNTS = ['ncall', 'niter', 'nlive', 'full_calls', 'surrogate_calls', 'audits', 'audit_failures', 'start_failures', 'blocks', 'blocks_kept', 'runs', 'candidates'];
+export const EVIDENCE_COUNTS = ['ncall', 'niter', 'nlive', 'full_calls', 'surrogate_calls', 'audits', 'audit_failures', 'start_failures', 'blocks', 'blocks_kept', 'runs', 'candidates', 'trainings'];
 
 export interface NestedParams {
   problem: string;
@@ -39,6 +41,12 @@ export interface NestedParams {
    * evaluated point. Same run and calls; the plain nested ln Z is kept as nested_logZ.
    */
   importance?: boolean;
+  /**
+   * Learned bound (NestedSamplerOptions.learnedBound; needs importance): draws filtered by a rank
+   * network trained on TensorFlow.js. Pays for likelihoods of ≳ 0.2 ms a call in ≳ 5 dimensions; the
+   * evidence row gains `trainings`, the summary the tfjs backend.
+   */
+  learnedBound?: boolean;
 }
 
 
@@ -109,6 +117,7 @@ export async function runNestedStage<Extra>(
     priorTransform: problem.priorTransform,
     logLikelihood,
     ...(guide && { guide: { logLikelihood: (batch: number[][]) => guide.logLikelihood(batch) } }),
+    ...(ctx.params.learnedBound && { rankTrainer: rankTrainer() }),
   };
   const sampler = saved
     ? NestedSampler.restore(nested, saved)
@@ -122,6 +131,7 @@ export async function runNestedStage<Extra>(
         ...(ctx.params.slices && { slices: ctx.params.slices }),
         ...(ctx.params.whitening && { whitening: ctx.params.whitening }),
         ...(ctx.params.importance && { importance: true }),
+        ...(ctx.params.learnedBound && { learnedBound: true }),
         ...(guide && { guide: { margin: guide.margin, spreadFactor: guide.spreadFactor, auditFraction: guide.auditFraction, blockSteps: guide.blockSteps } }),
       });
   await checkpointer.runInSlices(
@@ -157,6 +167,7 @@ export async function runNestedStage<Extra>(
     ess: result.ess,
     efficiency: result.efficiency,
     ...(result.nested && { nested_logZ: result.nested.logZ, nested_logZerr: result.nested.logZerr }),
+    ...(result.trainings !== undefined && { trainings: result.trainings }),
     ...(result.guide && {
       full_calls: result.ncall,
       surrogate_calls: result.guide.surrogateCalls,
@@ -203,5 +214,8 @@ export const nestedSampling = stageActivity<NestedParams>(async (ctx) => {
   const checkpointer = ctx.checkpointer<{ sampler: NestedCheckpoint; extra: null }>();
   const saved = await checkpointer.restore();
   const timings = () => ({ likelihood_s: truth.seconds(), ...(surrogate && { surrogate_s: surrogate.seconds() }) });
-  return runNestedStage(ctx, problem, truth.logLikelihood, checkpointer, saved?.sampler, () => null, () => ({ counts: {}, timings: timings() }), surrogate?.guide);
+  // A learned bound trains networks: which tfjs backend did goes into the run manifest.
+  const backend = ctx.params.learnedBound ? (await selectBackend()).backend : undefined;
+  const summary = await runNestedStage(ctx, problem, truth.logLikelihood, checkpointer, saved?.sampler, () => null, () => ({ counts: {}, timings: timings() }), surrogate?.guide);
+  return backend ? { ...summary, backend } : summary;
 });

@@ -13,7 +13,8 @@
  *          --peer-seeds M (peer seeds 1…M, default 3)   --peer-seeds-low-d M (the same for d ≤ 3;
  *          default M)   --nlive N (default 500)
  *          --peers dynesty,ultranest,nautilus | none  (default all three, when bench/.venv exists)
- *          --variants default,ins  (sciflow option sets, see VARIANTS; default both)
+ *          --variants default,ins,dyn,learned  (sciflow option sets, see VARIANTS; default all)
+ *          --out NAME  (write bench/results/NAME.{md,json}; default nested-sampling; --render reads it)
  *          --peer-cache reuse | refresh | only  (default reuse: peer rows already measured are not
  *          rerun; only: use the measured rows and run no peer)
  * Writes bench/results/nested-sampling.{md,json}, after every problem so a long run keeps what it did.
@@ -30,6 +31,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { rankTrainer, selectBackend } from '../lib/nn/index.ts';
 import { NestedSampler, resolveOptions, type NestedSamplerOptions } from '../lib/sampling/index.ts';
 import { correlatedGaussian, eggbox, gaussian, gaussianShells, logGamma, rosenbrock, type ReferenceProblem } from '../lib/sampling/reference-problems.ts';
 
@@ -51,13 +53,17 @@ const PROBLEMS: Record<string, () => ReferenceProblem> = {
 };
 
 /** sciflow option sets compared, by --variants name: the row label and the overrides of the defaults. */
-const VARIANTS: Record<string, { label: string; options: NestedSamplerOptions; maxDim?: number }> = {
+const VARIANTS: Record<string, { label: string; options: NestedSamplerOptions; minDim?: number; maxDim?: number }> = {
   default: { label: 'sciflow', options: {} },
   // Importance nested sampling: same run, ln Z from every evaluated point (needs uniform proposals).
   ins: { label: 'sciflow-ins', options: { importance: true } },
   // The same, then dynamic allocation: extra draws from the bounds until σ(ln Z) ≤ 0.005. Up to
   // d = 5 only: above, reaching 0.005 takes 1–3 M calls a seed (shells-20d), beyond this bench's hour.
   dyn: { label: 'sciflow-ins-dyn', options: { importance: true, targetLogZerr: 0.005 }, maxDim: 5 },
+  // Importance runs with a learned bound (ellipsoids ∩ a rank network, trained on TensorFlow.js).
+  // From d = 5: below, draws from the ellipsoids beat the contour more than one time in five, no
+  // network is ever trained, and the run is the ins run.
+  learned: { label: 'sciflow-ins-learned', options: { importance: true, learnedBound: true }, minDim: 5 },
 };
 
 const PEERS = ['dynesty', 'ultranest', 'nautilus'];
@@ -93,6 +99,10 @@ interface Settings {
   variants: string[];
   /** reuse: peer rows already in bench/results/nested-sampling-peers.json are not rerun; only: no peer runs at all. */
   peer_cache: 'reuse' | 'refresh' | 'only';
+  /** Results go to bench/results/<out>.{md,json}. */
+  out: string;
+  /** The TensorFlow.js backend of the learned-bound trainings (null: no learned variant ran). */
+  tf_backend?: string | null;
   dlogz: number;
   cpu: string;
   node: string;
@@ -191,7 +201,7 @@ const python = join(here, '.venv/bin/python');
 // ---------------------------------------------------------------------------------------------
 // Command line
 
-const OPTIONS = ['problems', 'seeds', 'seeds-low-d', 'peer-seeds', 'peer-seeds-low-d', 'nlive', 'peers', 'variants', 'render', 'peer-cache'];
+const OPTIONS = ['problems', 'seeds', 'seeds-low-d', 'peer-seeds', 'peer-seeds-low-d', 'nlive', 'peers', 'variants', 'render', 'peer-cache', 'out'];
 
 /** --key value pairs; a --key followed by another --key (or nothing) is a flag. */
 function parseArgs(argv: string[]): Record<string, string> {
@@ -210,6 +220,11 @@ function listArg(value: string | undefined, fallback: string[], known: string[],
   const list = value ? value.split(',') : fallback;
   for (const item of list) if (!known.includes(item)) throw new Error(`unknown ${what} ${item}; known: ${known.join(', ')}`);
   return list;
+}
+
+function outName(value: string | undefined): string {
+  if (value !== undefined && !/^[a-z0-9-]+$/.test(value)) throw new Error(`--out takes a file stem of a–z, 0–9 and -, got ${value}`);
+  return value ?? 'nested-sampling';
 }
 
 function positiveInt(value: string | undefined, fallback: number, what: string): number {
@@ -231,6 +246,8 @@ function settingsFrom(args: Record<string, string>, argv: string[]): Settings {
     peers: listArg(args.peers, PEERS, PEERS, 'peer'),
     variants: listArg(args.variants, Object.keys(VARIANTS), Object.keys(VARIANTS), 'variant'),
     peer_cache: listArg(args['peer-cache'], ['reuse'], ['reuse', 'refresh', 'only'], 'peer-cache mode')[0] as Settings['peer_cache'],
+    out: outName(args.out),
+    tf_backend: null,
     dlogz: resolveOptions(2, { nlive }).dlogz,
     cpu: cpus()[0]?.model ?? 'unknown CPU',
     node: process.version,
@@ -255,9 +272,10 @@ function timedProblem(base: ReferenceProblem): { problem: ReferenceProblem; cloc
   return { problem, clock };
 }
 
-/** The variant's proposal on this problem, or null where the variant does not run (ins above d = 20, dyn above d = 5). */
+/** The variant's proposal on this problem, or null where the variant does not run (ins above d = 20, dyn above d = 5, learned below d = 5). */
 function variantProposal(dim: number, variant: string, nlive: number): string | null {
-  if (dim > (VARIANTS[variant].maxDim ?? Infinity)) return null;
+  const { minDim = 1, maxDim = Infinity } = VARIANTS[variant];
+  if (dim < minDim || dim > maxDim) return null;
   try {
     return resolveOptions(dim, { ...VARIANTS[variant].options, nlive }).proposal;
   } catch {
@@ -274,6 +292,10 @@ async function runSciflow(name: string, variant: string, settings: Settings): Pr
     return [];
   }
   const { problem, clock } = timedProblem(base);
+  if (options.learnedBound) {
+    settings.tf_backend ??= (await selectBackend()).backend;
+    problem.rankTrainer = rankTrainer();
+  }
   // 2-D runs take ~0.05 s, so the first would time the JIT compiling the sampler: warm up once
   // (untimed, a seed outside 1…N); later seeds follow earlier ones and run warm.
   if (base.ndim <= 2) {
@@ -501,7 +523,7 @@ function header(r: Results): string[] {
   return [
     '# Nested sampling: sciflow vs dynesty, UltraNest and nautilus',
     '',
-    `Generated by \`${s.command}\` on ${r.generated.slice(0, 10)}; ${s.cpu}, Node ${s.node}.`,
+    `Generated by \`${s.command}\` on ${r.generated.slice(0, 10)}; ${s.cpu}, Node ${s.node}${s.tf_backend ? `, tfjs backend ${s.tf_backend} (learned-bound trainings; their time counts in the overhead)` : ''}.`,
     `sciflow: seeds 1–${s.seeds} per variant (1–${s.seeds_low_d ?? s.seeds} for d ≤ ${LOW_D}): ${variants}; ${s.nlive} live points, multi-ellipsoid bound, proposal by dimension (uniform for d ≤ 20, slice above), dlogz ${s.dlogz.toFixed(3)}.`,
     `Peers (${s.peers.length ? s.peers.join(', ') : 'none'}): seeds 1–${s.peer_seeds} (1–${s.peer_seeds_low_d ?? s.peer_seeds} for d ≤ ${LOW_D}). dynesty: static NestedSampler, ${s.nlive} live points, bound='multi', sample='auto', default dlogz. UltraNest: ReactiveNestedSampler, min_num_live_points = ${s.nlive}, dlogz = 0.5, no improvement loops, skipped above d = 20. nautilus: its defaults (2000 live points, stops at N_eff = 10⁴), σ = 1/√N_eff as its FAQ gives it. Peer rows come from bench/results/nested-sampling-peers.json (measured once per problem, peer and seed; each row there carries its date; peer-cache mode this run: ${s.peer_cache}); the seeds actually present are in the summary's seeds column.`,
     'ncall counts every likelihood evaluation including the initial live points. Overhead = (wall − likelihood time)/ncall, sciflow only, median over seeds.',
@@ -592,9 +614,9 @@ function markdown(r: Results): string {
 
 function write(r: Results): string {
   mkdirSync(resultsDir, { recursive: true });
-  writeFileSync(join(resultsDir, 'nested-sampling.json'), JSON.stringify(r, null, 2) + '\n');
+  writeFileSync(join(resultsDir, `${r.settings.out ?? 'nested-sampling'}.json`), JSON.stringify(r, null, 2) + '\n');
   const md = markdown(r);
-  writeFileSync(join(resultsDir, 'nested-sampling.md'), md);
+  writeFileSync(join(resultsDir, `${r.settings.out ?? 'nested-sampling'}.md`), md);
   return md;
 }
 
@@ -603,7 +625,7 @@ async function main(): Promise<void> {
   const args = parseArgs(argv);
   if (args.render) {
     // Rescore the saved sciflow rows against the peer rows measured since (peer cache), no runs.
-    const saved = JSON.parse(readFileSync(join(resultsDir, 'nested-sampling.json'), 'utf8')) as Results;
+    const saved = JSON.parse(readFileSync(join(resultsDir, `${outName(args.out)}.json`), 'utf8')) as Results;
     // Peer seeds may be raised at render time: the peer rows measured since are in the cache.
     if (args['peer-seeds']) saved.settings.peer_seeds = positiveInt(args['peer-seeds'], 3, 'peer-seeds');
     if (args['peer-seeds-low-d']) saved.settings.peer_seeds_low_d = positiveInt(args['peer-seeds-low-d'], 3, 'peer-seeds-low-d');

@@ -108,8 +108,9 @@ export class NestedSampler {
   private guidance: Guidance | null = null;
   /** Importance runs only (options.importance): every evaluated point and the bound it came from. */
   private draws: DrawLog | null = null;
-  /** Learned-bound runs only: the iteration of the latest network training. */
+  /** Learned-bound runs only: the iteration of the latest network training, and how many there were. */
   private lastTraining: number | null = null;
+  private trainings = 0;
   /** The current run() call's abort signal (RunControls.signal). */
   private signal: AbortSignal | undefined;
 
@@ -147,6 +148,7 @@ export class NestedSampler {
     s.ncall = checkpoint.ncall;
     s.lastBoundIteration = checkpoint.lastBoundIteration;
     s.lastTraining = checkpoint.lastTraining ?? null;
+    s.trainings = checkpoint.trainings ?? 0;
     s.callsPerIteration = checkpoint.callsPerIteration;
     s.sliceTuning.scale = checkpoint.sliceScale;
     s.evidence = {
@@ -190,7 +192,7 @@ export class NestedSampler {
       iteration: this.iteration,
       ncall: this.ncall,
       lastBoundIteration: this.lastBoundIteration,
-      ...(this.options.learnedBound && { lastTraining: this.lastTraining }),
+      ...(this.options.learnedBound && { lastTraining: this.lastTraining, trainings: this.trainings }),
       callsPerIteration: this.callsPerIteration,
       sliceScale: this.sliceTuning.scale,
       evidence: {
@@ -291,7 +293,7 @@ export class NestedSampler {
       stopReason: this.stopReason ?? 'paused',
       paramNames: this.problem.paramNames ?? Array.from({ length: this.d }, (_, k) => `x${k}`),
     });
-    if (this.draws) return importanceResult(result, this.draws, this.options.seed);
+    if (this.draws) return { ...importanceResult(result, this.draws, this.options.seed), ...(this.options.learnedBound && { trainings: this.trainings }) };
     return this.guidance ? { ...result, guide: { ...this.guidance.stats } } : result;
   }
 
@@ -363,6 +365,7 @@ export class NestedSampler {
       const trainingSeed = Rng.fromSeed(seed).fork(0x7a1 + this.iteration).int(2 ** 31);
       network = new RankNetwork(await this.problem.rankTrainer!(u, logL, this.d, trainingSeed));
       this.lastTraining = this.iteration;
+      this.trainings++;
     }
     if (!network) return union;
     const scores = Array.from({ length: nlive }, (_, i) => network.score(this.liveU, i * this.d)).sort((a, b) => a - b);

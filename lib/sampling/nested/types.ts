@@ -192,9 +192,12 @@ export interface NestedResult {
   guide?: GuideStats;
   /**
    * Importance runs only: logZ, logZerr, ess and samples above come from every evaluated point
-   * (logZerr = √(1/ESS − 1/N)); here is the plain nested estimate of the same run, and the count.
+   * (logZerr: the stratified sampling error and the volumes' Monte Carlo error, importance.ts); here
+   * is the plain nested estimate of the same run, and the number of points.
    */
   nested?: { logZ: number; logZerr: number; points: number };
+  /** Learned-bound runs only: how many networks were trained. */
+  trainings?: number;
 }
 
 /** Everything needed to continue a run bit-for-bit; JSON-serialisable plain data (floats per json-floats.ts). */
@@ -207,8 +210,9 @@ export interface NestedCheckpoint {
   iteration: number;
   ncall: number;
   lastBoundIteration: number;
-  /** Learned-bound runs: the iteration of the latest network training (null: none yet). */
+  /** Learned-bound runs: the iteration of the latest network training (null: none yet), and how many there were. */
   lastTraining?: number | null;
+  trainings?: number;
   callsPerIteration: number;
   sliceScale: number;
   evidence: { logZ: JsonFloat; h: number; logVolume: number; logL: JsonFloat };
