@@ -599,9 +599,9 @@ const NOTES = [
   '## Notes',
   '',
   '- Peers run fewer seeds than sciflow (nautilus takes 0.5–11 min a run here), so their RMS errors, and with them the calls at equal precision, are the noisier side of each ratio; where a peer has one seed its RMS is that one error. The seeds column of each summary says how many there are.',
-  "- sciflow's ln Z error is √(H/N); sciflow-ins and sciflow-ins-dyn quote the stratified standard error of the importance weights (lib/sampling/nested/importance.ts). The peers report their own estimates (nautilus: 1/√N_eff), so z-scores compare calibration, not accuracy.",
-  '- sciflow-ins is the same run as sciflow (same points and calls) with ln Z from every evaluated point; it needs uniform proposals, so it is skipped above d = 20. sciflow-ins-dyn continues that run with extra draws from its bounds until σ(ln Z) ≤ 0.005 (dynamic allocation), run up to d = 5.',
-  '- Overheads are medians over seeds and include the importance post-processing; above d = 3 the machine was shared with the peer runs, so those wall times (and overheads) are inflated — the d = 2 figures were measured with the peers paused.',
+  "- sciflow's ln Z error is √(H/N); the importance variants quote the stratified standard error of the importance weights together with the Monte Carlo error of the bound volumes (lib/sampling/nested/importance.ts). The peers report their own estimates (nautilus: 1/√N_eff), so z-scores compare calibration, not accuracy.",
+  '- sciflow-ins is the same run as sciflow (same points and calls) with ln Z from every evaluated point; it needs uniform proposals, so it is skipped above d = 20. sciflow-ins-dyn continues that run with extra draws from its bounds until σ(ln Z) ≤ 0.005 (dynamic allocation), run up to d = 5. sciflow-ins-learned is an importance run with a learned bound (ellipsoids ∩ a rank network trained on TensorFlow.js), run from d = 5; its runs differ from the others once the first network is trained.',
+  '- Overheads are medians over seeds and include the importance post-processing and, for sciflow-ins-learned, the network trainings. sciflow runs go one at a time, but another job may have had the second core, so wall times and overheads are indicative.',
   '',
 ];
 
