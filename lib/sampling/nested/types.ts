@@ -114,9 +114,10 @@ export interface NestedSamplerOptions {
    * ellipsoids hit the contour less than one time in five, a network trained on the points
    * evaluated so far to rank them by ln L filters the draws, and only those it scores above (nearly)
    * every live point are evaluated — nautilus's idea (Lange 2023). The filter may cut off a sliver
-   * of the contour, which importance weighting turns into variance, not bias; the plain estimate in
-   * result.nested does take that bias. Pays when a likelihood call costs more than the few µs of
-   * network per filtered draw and the seconds per training (see lib/sampling/README.md). Default false.
+   * of the contour, which importance weighting is meant to turn into variance, not bias (the plain
+   * estimate in result.nested is not corrected) — but on 10-D LogGamma ln Z still runs low (mean z
+   * −0.74 over 20 seeds; lib/sampling/README.md). Pays when a likelihood call costs more than the few
+   * µs of network per filtered draw and the seconds per training. Default false.
    */
   learnedBound?: boolean;
 }
