@@ -614,9 +614,11 @@ function markdown(r: Results): string {
 
 function write(r: Results): string {
   mkdirSync(resultsDir, { recursive: true });
-  writeFileSync(join(resultsDir, `${r.settings.out ?? 'nested-sampling'}.json`), JSON.stringify(r, null, 2) + '\n');
+  // Results saved before --out existed have no settings.out: the default stem.
+  const stem = outName(r.settings.out);
+  writeFileSync(join(resultsDir, `${stem}.json`), JSON.stringify(r, null, 2) + '\n');
   const md = markdown(r);
-  writeFileSync(join(resultsDir, `${r.settings.out ?? 'nested-sampling'}.md`), md);
+  writeFileSync(join(resultsDir, `${stem}.md`), md);
   return md;
 }
 

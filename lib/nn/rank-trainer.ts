@@ -13,7 +13,6 @@ import { fitSurrogate, type SerializedSurrogate, type SurrogateConfig } from './
 export const DEFAULT_RANK_TRAINING: Partial<SurrogateConfig> = {
   hiddenUnits: [64, 64],
   activation: 'silu',
-  ensembleSize: 1,
   epochs: 40,
   batchSize: 256,
   patience: 8,
@@ -22,7 +21,7 @@ export const DEFAULT_RANK_TRAINING: Partial<SurrogateConfig> = {
   learningRate: { kind: 'cosine', initial: 3e-3, final: 1e-4 },
 };
 
-/** A RankTrainer for NestedProblem.rankTrainer; `overrides` change the network or its training. */
+/** A RankTrainer for NestedProblem.rankTrainer; `overrides` change the network or its training (always one member: the sampler evaluates one network). */
 export function rankTrainer(overrides: Partial<SurrogateConfig> = {}): RankTrainer {
   return async (u, logL, d, seed) => {
     const n = logL.length;

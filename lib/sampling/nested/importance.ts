@@ -115,9 +115,7 @@ export class DrawLog {
   }
 
   private setTally(k: number, tally: VolumeTally | null): void {
-    const bound = this.bounds[k];
-    const union = bound instanceof LearnedBound ? bound.union : (bound as EllipsoidUnion);
-    const { logVolume, variance } = tally ? tallyLogVolume(union, tally) : { logVolume: 0, variance: 0 };
+    const { logVolume, variance } = tally ? tallyLogVolume(this.bounds[k], tally) : { logVolume: 0, variance: 0 };
     this.tallies[k] = tally;
     this.logVolumes[k] = logVolume;
     this.logVolumeVariances[k] = variance;
@@ -331,10 +329,10 @@ export function refinementAllocation(strata: readonly Stratum[], batch: number):
 }
 
 /**
- * ln V̂ of (union ∩ unit cube) from its tally, V̂ = ΣV·mean(t), and Var(ln V̂) ≈ Var(t)/(n·mean(t)²)
- * (0 when every draw counted 1).
+ * ln V̂ of (bound ∩ unit cube) from its tally, V̂ = ΣV·mean(t) with ΣV = e^bound.logVolume (its
+ * ellipsoids' volumes), and Var(ln V̂) ≈ Var(t)/(n·mean(t)²) (0 when every draw counted 1).
  */
-export function tallyLogVolume(bound: EllipsoidUnion, tally: VolumeTally): { logVolume: number; variance: number } {
+export function tallyLogVolume(bound: Bound, tally: VolumeTally): { logVolume: number; variance: number } {
   const { draws: n, sum, sumSquares } = tally;
   // A union entirely outside the cube cannot have produced draws; keep its volume tiny, not zero.
   const mean = Math.max(sum, 0.5) / n;
