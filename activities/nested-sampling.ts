@@ -44,7 +44,9 @@ export interface NestedParams {
   /**
    * Learned bound (NestedSamplerOptions.learnedBound; needs importance): draws filtered by a rank
    * network trained on TensorFlow.js. Pays for likelihoods of ≳ 0.2 ms a call in ≳ 5 dimensions; the
-   * evidence row gains `trainings`, the summary the tfjs backend.
+   * evidence row gains `trainings`, the summary the tfjs backend. The run discards its exploration
+   * (NestedSamplerOptions.discardExploration): ln Z comes from fresh draws, and the exploration's
+   * own estimate is kept as exploration_logZ / exploration_logZerr.
    */
   learnedBound?: boolean;
 }
@@ -168,6 +170,7 @@ export async function runNestedStage<Extra>(
     efficiency: result.efficiency,
     ...(result.nested && { nested_logZ: result.nested.logZ, nested_logZerr: result.nested.logZerr }),
     ...(result.trainings !== undefined && { trainings: result.trainings }),
+    ...(result.exploration && { exploration_logZ: result.exploration.logZ, exploration_logZerr: result.exploration.logZerr }),
     ...(result.guide && {
       full_calls: result.ncall,
       surrogate_calls: result.guide.surrogateCalls,

@@ -8,7 +8,7 @@
  *   node --import tsx bench/nested-sampling.ts --render   # rescore the saved sciflow rows against the peer rows measured since, no runs
  *       (--render takes --peer-seeds and --peer-seeds-low-d to count peer seeds added to the cache since)
  *
- * Options: --problems a,b,…   --seeds N (sciflow seeds 1…N, default 20)   --seeds-low-d M (the same
+ * Options: --problems a,b,…   --seeds N (sciflow seeds 1…N, default 20; --first-seed K starts at K)   --seeds-low-d M (the same
  *          for d ≤ 3, where runs take ≤ 1 s: more seeds pin the z calibration down; default N)
  *          --peer-seeds M (peer seeds 1…M, default 3)   --peer-seeds-low-d M (the same for d ≤ 3;
  *          default M)   --nlive N (default 500)
@@ -89,6 +89,8 @@ interface Settings {
   command: string;
   problems: string[];
   seeds: number;
+  /** The first sciflow seed run (default 1), so that a long run can be split over processes and their rows merged. */
+  first_seed?: number;
   /** Seeds for problems with d ≤ LOW_D: over 20 seeds mean z is only known to ±0.22. */
   seeds_low_d: number;
   peer_seeds: number;
@@ -124,6 +126,8 @@ interface Row {
   /** sciflow only: (wall − likelihood time) / ncall, µs. */
   overhead_us_per_call?: number;
   proposal?: string;
+  /** Runs that discarded their exploration: the z of the exploration's own estimate, for the record. */
+  exploration_z?: number;
   /** nautilus rows: its live points and effective sample size. */
   n_live?: number;
   n_eff?: number;
@@ -146,6 +150,8 @@ interface Summary {
   /** Sample sd (n − 1); null below 2 seeds. */
   z_sd: number | null;
   max_abs_z: number;
+  /** Runs that discarded their exploration: the mean z of the discarded estimate. */
+  exploration_z_mean?: number;
   /** sciflow variants: median over seeds. */
   overhead_us_per_call?: number;
 }
@@ -201,7 +207,7 @@ const python = join(here, '.venv/bin/python');
 // ---------------------------------------------------------------------------------------------
 // Command line
 
-const OPTIONS = ['problems', 'seeds', 'seeds-low-d', 'peer-seeds', 'peer-seeds-low-d', 'nlive', 'peers', 'variants', 'render', 'peer-cache', 'out'];
+const OPTIONS = ['problems', 'seeds', 'first-seed', 'seeds-low-d', 'peer-seeds', 'peer-seeds-low-d', 'nlive', 'peers', 'variants', 'render', 'peer-cache', 'out'];
 
 /** --key value pairs; a --key followed by another --key (or nothing) is a flag. */
 function parseArgs(argv: string[]): Record<string, string> {
@@ -239,6 +245,7 @@ function settingsFrom(args: Record<string, string>, argv: string[]): Settings {
     command: ['node --import tsx bench/nested-sampling.ts', ...argv].join(' '),
     problems: listArg(args.problems, Object.keys(PROBLEMS), Object.keys(PROBLEMS), 'problem'),
     seeds: positiveInt(args.seeds, 20, 'seeds'),
+    first_seed: positiveInt(args['first-seed'], 1, 'first-seed'),
     seeds_low_d: positiveInt(args['seeds-low-d'] ?? args.seeds, 20, 'seeds-low-d'),
     peer_seeds: positiveInt(args['peer-seeds'], 3, 'peer-seeds'),
     peer_seeds_low_d: positiveInt(args['peer-seeds-low-d'] ?? args['peer-seeds'], 3, 'peer-seeds-low-d'),
@@ -305,7 +312,7 @@ async function runSciflow(name: string, variant: string, settings: Settings): Pr
   }
   const rows: Row[] = [];
   const seeds = base.ndim <= LOW_D ? settings.seeds_low_d : settings.seeds;
-  for (let seed = 1; seed <= seeds; seed++) {
+  for (let seed = settings.first_seed ?? 1; seed <= seeds; seed++) {
     clock.ms = 0;
     const t0 = performance.now();
     const sampler = new NestedSampler(problem, { ...options, nlive: settings.nlive, seed });
@@ -326,6 +333,7 @@ async function runSciflow(name: string, variant: string, settings: Settings): Pr
       likelihood_s: clock.ms / 1000,
       overhead_us_per_call: ((wallMs - clock.ms) * 1000) / result.ncall,
       proposal,
+      ...(result.exploration && { exploration_z: (result.exploration.logZ - base.truth) / result.exploration.logZerr }),
     };
     console.log(`${label} ${name} seed ${seed}: logZ ${row.logZ.toFixed(4)} ± ${row.logZerr.toFixed(4)} (z ${row.z.toFixed(2)}) ncall ${row.ncall} ${row.wall_s.toFixed(2)} s, ${row.overhead_us_per_call!.toFixed(1)} µs/call`);
     rows.push(row);
@@ -447,6 +455,7 @@ function summarise(rows: Row[]): Summary[] {
       z_sd: sampleSd(z),
       max_abs_z: Math.max(...z.map(Math.abs)),
       ...(isSciflow(sampler) && overheads.length > 0 && { overhead_us_per_call: median(overheads) }),
+      ...(group.every((r) => r.exploration_z !== undefined) && { exploration_z_mean: mean(group.map((r) => r.exploration_z!)) }),
     };
   });
 }
@@ -567,6 +576,9 @@ function summaryTables(r: Results): string[] {
           `| ${s.sampler} | ${s.seeds} | ${fmt(s.ncall_mean, 0)} | ${fmt(s.wall_s_mean, 2)} | ${fmt(s.logZerr_mean, 4)} | ${fmt(s.rms_error, 4)} | ${fmt(s.calls_at_equal_precision, 0)} | ${fmt(s.z_mean, 2)} | ${fmt(s.z_sd, 2)} | ${fmt(s.max_abs_z, 2)} | ${fmt(s.overhead_us_per_call, 1)} |`,
       ),
       '',
+      ...group.flatMap((s) =>
+        s.exploration_z_mean === undefined ? [] : [`${s.sampler} discards its exploration; the exploration's own estimate had z mean ${fmt(s.exploration_z_mean, 2)}.`, ''],
+      ),
     );
   }
   return lines;
@@ -600,7 +612,7 @@ const NOTES = [
   '',
   '- Peers run fewer seeds than sciflow (nautilus takes 0.5–11 min a run here), so their RMS errors, and with them the calls at equal precision, are the noisier side of each ratio; where a peer has one seed its RMS is that one error. The seeds column of each summary says how many there are.',
   "- sciflow's ln Z error is √(H/N); the importance variants quote the stratified standard error of the importance weights together with the Monte Carlo error of the bound volumes (lib/sampling/nested/importance.ts). The peers report their own estimates (nautilus: 1/√N_eff), so z-scores compare calibration, not accuracy.",
-  '- sciflow-ins is the same run as sciflow (same points and calls) with ln Z from every evaluated point; it needs uniform proposals, so it is skipped above d = 20. sciflow-ins-dyn continues that run with extra draws from its bounds until σ(ln Z) ≤ 0.005 (dynamic allocation), run up to d = 5. sciflow-ins-learned is an importance run with a learned bound (ellipsoids ∩ a rank network trained on TensorFlow.js), run from d = 5; its runs differ from the others once the first network is trained.',
+  '- sciflow-ins is the same run as sciflow (same points and calls) with ln Z from every evaluated point; it needs uniform proposals, so it is skipped above d = 20. sciflow-ins-dyn continues that run with extra draws from its bounds until σ(ln Z) ≤ 0.005 (dynamic allocation), run up to d = 5. sciflow-ins-learned is an importance run with a learned bound (ellipsoids ∩ a rank network trained on TensorFlow.js), run from d = 5; its runs differ from the others once the first network is trained, and it discards its exploration: ln Z comes from fresh draws from its final bounds (by posterior share), made until σ(ln Z) matches the exploration\'s own, whose z is listed beside.',
   '- Overheads are medians over seeds and include the importance post-processing and, for sciflow-ins-learned, the network trainings. sciflow runs go one at a time, but another job may have had the second core, so wall times and overheads are indicative.',
   '',
 ];
@@ -641,7 +653,8 @@ async function main(): Promise<void> {
     return;
   }
   const settings = settingsFrom(args, argv);
-  if (settings.peers.length > 0 && !existsSync(python)) {
+  // Peer rows from the cache alone (--peer-cache only) need no Python.
+  if (settings.peers.length > 0 && settings.peer_cache !== 'only' && !existsSync(python)) {
     console.warn(`no ${python}: run bash bench/setup-python.sh for the peer columns`);
     settings.peers = [];
   }

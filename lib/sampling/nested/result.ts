@@ -94,12 +94,14 @@ export function importanceResult(plain: NestedResult, draws: DrawLog, seed: numb
   const theta: number[][] = [];
   const logWeight: number[] = [];
   const logL: number[] = [];
-  ins.logWeights.forEach((w, j) => {
+  ins.logWeights.forEach((w, i) => {
     if (!(w - maxLogWeight > LOG_WEIGHT_FLOOR)) return;
+    const j = ins.from + i;
     theta.push(Array.from(thetaAll.subarray(j * d, (j + 1) * d)));
     logWeight.push(w);
     logL.push(logLAll[j]);
   });
+  const production = draws.production;
   const equalWeight = equalWeightDraws(normaliseLogWeights(logWeight), theta, plain.equalWeight.length, seed);
   return {
     ...plain,
@@ -109,5 +111,6 @@ export function importanceResult(plain: NestedResult, draws: DrawLog, seed: numb
     samples: { theta, logWeight, logL },
     equalWeight,
     nested: { logZ: plain.logZ, logZerr: plain.logZerr, points: draws.size },
+    ...(production && { exploration: { logZ: production.logZ, logZerr: production.logZerr, points: production.from } }),
   };
 }

@@ -54,6 +54,7 @@ export function resolveOptions(ndim: number, options: NestedSamplerOptions): Res
     if (!options.importance) throw new Error(`${key} needs importance: true (the extra draws are weighted by importance nested sampling)`);
   }
   if (options.learnedBound && !options.importance) throw new Error('learnedBound needs importance: true (a learned bound may cut off part of a contour, which only importance weighting corrects)');
+  if (options.discardExploration && !options.importance) throw new Error('discardExploration needs importance: true (the fresh draws are weighted by importance nested sampling)');
   return {
     nlive,
     seed: options.seed ?? 1,
@@ -72,9 +73,19 @@ export function resolveOptions(ndim: number, options: NestedSamplerOptions): Res
     targetLogZerr: options.targetLogZerr ?? 0,
     targetEss: options.targetEss ?? 0,
     learnedBound: options.learnedBound ?? false,
+    discardExploration: options.discardExploration ?? options.learnedBound ?? false,
     ...(options.guide && { guide: resolveGuideOptions(options.guide) }),
   };
 }
+
+/**
+ * Runs that discard their exploration: the first batch of fresh draws, as a fraction of the
+ * exploration's points (later batches are sized by the precision still missing), and the fraction of
+ * every batch drawn like the exploration drew (∝ its draws per bound, the cube included), so that
+ * Q > 0 wherever the exploration could have found mass.
+ */
+const FIRST_PRODUCTION_FRACTION = 0.1;
+const DEFENSIVE_FRACTION = 0.05;
 
 /** Learned bounds: train once fewer than this fraction of draws from the ellipsoids beat the contour. */
 const LEARN_BELOW_EFFICIENCY = 0.2;
@@ -381,30 +392,54 @@ export class NestedSampler {
    * σ(ln Z) falls as 1/√n, the ESS grows as n — or 0 once both targets are met (or none is set).
    */
   private precisionShortfall(): number {
-    const { targetLogZerr, targetEss } = this.options;
-    if (!this.draws || (targetLogZerr === 0 && targetEss === 0)) return 0;
+    const { targetEss, discardExploration } = this.options;
+    if (!this.draws) return 0;
+    const production = this.draws.production;
+    if (discardExploration && (!production || this.draws.size === production.from)) return Infinity;
+    const targetLogZerr = this.targetLogZerr();
+    if (targetLogZerr === 0 && targetEss === 0) return 0;
     const { logZerr, ess } = this.draws.evidence();
     const evidence = targetLogZerr > 0 && logZerr > targetLogZerr ? (logZerr / targetLogZerr) ** 2 : 0;
     const posterior = targetEss > 0 && ess < targetEss ? targetEss / ess : 0;
     return Math.max(evidence, posterior);
   }
 
+  /** targetLogZerr, or without one, for a run that discards its exploration, the exploration's σ (0: none). */
+  private targetLogZerr(): number {
+    return this.options.targetLogZerr || (this.draws?.production?.logZerr ?? 0);
+  }
+
   /**
    * One round of dynamic allocation after the nested run has converged (importance runs with
-   * targetLogZerr / targetEss): draws from the stored bounds where the posterior mass is
-   * (refinementAllocation). A round adds at most as many draws as the run holds
+   * targetLogZerr / targetEss, or discarding their exploration): draws from the stored bounds where
+   * the posterior mass is (refinementAllocation). A round adds at most as many draws as the run holds
    * (at least N), so the estimate that sizes the next round is never stale by more than a factor 2.
    */
   private async refine(): Promise<void> {
     const draws = this.draws!;
+    const { nlive, discardExploration } = this.options;
+    const room = this.options.maxCalls - this.ncall;
+    const targetLogZerr = this.targetLogZerr();
     // The volumes' Monte Carlo error does not fall with more likelihood draws: hold it to a third of
     // the target first (a ninth of its variance), which costs no likelihood calls.
-    const { targetLogZerr } = this.options;
-    if (targetLogZerr > 0 && draws.sharpenVolumes((targetLogZerr / 3) ** 2) && this.precisionShortfall() === 0) return;
-    const growth = this.precisionShortfall() - 1;
-    const room = this.options.maxCalls - this.ncall;
-    const batch = Math.max(1, Math.min(Math.max(this.options.nlive, Math.ceil(0.5 * growth * draws.size)), draws.size, room));
-    const perBound = refinementAllocation(draws.evidence().strata, batch);
+    const fresh = draws.production ? draws.size - draws.production.from : 0;
+    if (targetLogZerr > 0 && (!discardExploration || fresh > 0) && draws.sharpenVolumes((targetLogZerr / 3) ** 2) && this.precisionShortfall() === 0) return;
+    let perBound: number[];
+    if (discardExploration) {
+      // The first batch follows the exploration's posterior shares; later ones, the fresh draws'.
+      const strata = draws.evidence().strata;
+      const wanted = fresh === 0 ? FIRST_PRODUCTION_FRACTION * draws.size : Math.min(0.5 * (this.precisionShortfall() - 1) * fresh, fresh);
+      if (!draws.production) draws.startProduction();
+      const batch = Math.max(1, Math.min(Math.max(nlive, Math.ceil(wanted)), room));
+      const defensive = Math.ceil(DEFENSIVE_FRACTION * batch);
+      const exploration = draws.explorationCounts().map((count) => ({ share: count }));
+      const byShare = refinementAllocation(strata, batch - defensive);
+      perBound = refinementAllocation(exploration, defensive).map((n, k) => n + byShare[k]);
+    } else {
+      const growth = this.precisionShortfall() - 1;
+      const batch = Math.max(1, Math.min(Math.max(nlive, Math.ceil(0.5 * growth * draws.size)), draws.size, room));
+      perBound = refinementAllocation(draws.evidence().strata, batch);
+    }
     const us: Float64Array[] = [];
     const from: number[] = [];
     perBound.forEach((count, k) => {

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Rng } from '../../../lib/random.ts';
-import { NestedSampler, resolveOptions } from '../../../lib/sampling/index.ts';
+import { NestedSampler, resolveOptions, type NestedSamplerOptions } from '../../../lib/sampling/index.ts';
 import { EllipsoidUnion } from '../../../lib/sampling/nested/bound.ts';
 import { Ellipsoid } from '../../../lib/sampling/nested/ellipsoid.ts';
 import { tallyLogVolume } from '../../../lib/sampling/nested/importance.ts';
@@ -16,6 +16,19 @@ async function run(problem: ReferenceProblem, seed: number, importance: boolean,
   const sampler = new NestedSampler(problem, { nlive, seed, importance });
   await sampler.run();
   return sampler.result();
+}
+
+/** Runs to the end, restarting from a JSON checkpoint at every step once the nested part is done (the extra-draw rounds are single steps). */
+async function runRestartingAfterNested(problem: ReferenceProblem, options: NestedSamplerOptions) {
+  let sampler = new NestedSampler(problem, options);
+  let restarts = 0;
+  while (!(await sampler.step(1)).finished) {
+    if (sampler.progress().dlogz < sampler.options.dlogz) {
+      sampler = NestedSampler.restore(problem, JSON.parse(JSON.stringify(sampler.checkpoint())));
+      restarts++;
+    }
+  }
+  return { sampler, restarts };
 }
 
 const disc = (cx: number, cy: number, r: number) => new Ellipsoid(2, Float64Array.of(cx, cy), Float64Array.of(r, 0, 0, r));
@@ -82,17 +95,41 @@ describe('importance nested sampling', () => {
     const options = { nlive: 400, seed: 4, importance: true, targetLogZerr: 0.005 };
     const reference = new NestedSampler(problem, options);
     await reference.run();
-    let sampler = new NestedSampler(problem, options);
-    let restarts = 0;
-    while (!(await sampler.step(1)).finished) {
-      // Restart at every step once the nested part is done (extra-draw rounds are single steps).
-      if (sampler.progress().dlogz < sampler.options.dlogz) {
-        sampler = NestedSampler.restore(problem, JSON.parse(JSON.stringify(sampler.checkpoint())));
-        restarts++;
-      }
-    }
+    const { sampler, restarts } = await runRestartingAfterNested(problem, options);
     assert.ok(restarts >= 2, `only ${restarts} restarts during the extra draws`);
     assert.ok(sampler.checkpoint().draws!.volumes!.some((t) => t && t.draws > 4096), 'no volume was sharpened');
+    assert.deepEqual(sampler.result(), reference.result());
+  });
+
+  it('discarding the exploration: ln Z and the posterior come from fresh draws alone, until σ matches the exploration\'s, still calibrated', async () => {
+    const problem = gaussianShells(2);
+    const zs: number[] = [];
+    for (let seed = 1; seed <= 8; seed++) {
+      const exploration = await run(problem, seed, true);
+      const sampler = new NestedSampler(problem, { nlive: 300, seed, importance: true, discardExploration: true });
+      await sampler.run();
+      const r = sampler.result();
+      assert.deepEqual(r.exploration, { logZ: exploration.logZ, logZerr: exploration.logZerr, points: exploration.ncall }, 'the exploration is the plain importance run');
+      const fresh = r.ncall - exploration.ncall;
+      assert.ok(fresh >= 300 && r.samples.theta.length <= fresh, `${fresh} fresh draws, ${r.samples.theta.length} weighted samples`);
+      assert.ok(r.logZerr <= exploration.logZerr, `σ ${r.logZerr} vs the exploration's ${exploration.logZerr}`);
+      const weightSum = r.samples.logWeight.reduce((a, w) => a + Math.exp(w - r.logZ), 0);
+      assert.ok(Math.abs(weightSum - 1) < 1e-9, `the fresh draws' weights sum to Ẑ (got ${weightSum})`);
+      zs.push((r.logZ - problem.truth) / r.logZerr);
+    }
+    assert.ok(zs.every((z) => Math.abs(z) < 3.5), zs.map((z) => z.toFixed(2)).join(' '));
+    const rms = Math.sqrt(zs.reduce((a, z) => a + z * z, 0) / zs.length);
+    assert.ok(rms > 0.4 && rms < 1.8, `RMS of z over 8 seeds ${rms.toFixed(2)} (${zs.map((z) => z.toFixed(2)).join(' ')})`);
+  });
+
+  it('a checkpoint taken while the fresh draws are made restores to the same numbers', async () => {
+    const problem = gaussianShells(2);
+    const options = { nlive: 300, seed: 2, importance: true, discardExploration: true, targetLogZerr: 0.01 };
+    const reference = new NestedSampler(problem, options);
+    await reference.run();
+    const { sampler, restarts } = await runRestartingAfterNested(problem, options);
+    assert.ok(restarts >= 2, `only ${restarts} restarts during the fresh draws`);
+    assert.ok(sampler.checkpoint().draws!.production, 'the checkpoint records where the fresh draws begin');
     assert.deepEqual(sampler.result(), reference.result());
   });
 
@@ -122,5 +159,8 @@ describe('importance nested sampling', () => {
     assert.throws(() => resolveOptions(30, { importance: true }), /proposal is 'slice'/);
     assert.throws(() => resolveOptions(2, { targetLogZerr: 0.01 }), /targetLogZerr needs importance: true/);
     assert.throws(() => resolveOptions(2, { importance: true, targetEss: -1 }), /targetEss must be a positive number/);
+    assert.throws(() => resolveOptions(2, { discardExploration: true }), /discardExploration needs importance: true/);
+    assert.equal(resolveOptions(2, { importance: true, learnedBound: true }).discardExploration, true);
+    assert.equal(resolveOptions(2, { importance: true }).discardExploration, false);
   });
 });
