@@ -182,15 +182,14 @@ export class DrawLog {
    * change. The exploration's own points cannot give that: each later bound is built around the
    * live points and the network is trained on them, so the very points that beat a contour sit
    * inside the later bounds by construction, their Q is raised and their weight lowered — ln Z runs
-   * low (10-D LogGamma with learned bounds: mean z −0.74 over 20 seeds). Returns the exploration's
-   * estimate, kept in the record.
+   * low (10-D LogGamma with learned bounds: mean z −0.74 over 20 seeds). The exploration's own
+   * estimate is kept for the record (production).
    */
-  startProduction(): ProductionStart {
+  startProduction(): void {
     if (this.productionStart) throw new Error('DrawLog.startProduction: already started');
     const { logZ, logZerr } = this.evidence();
     this.productionStart = { from: this.size, logZ, logZerr };
     this.cached = null;
-    return this.productionStart;
   }
 
   /** Where the fresh draws begin (null while the exploration's points still count). */
