@@ -197,6 +197,11 @@ export class DrawLog {
     return this.productionStart;
   }
 
+  /** Points recorded since startProduction (0 before it). */
+  get freshDraws(): number {
+    return this.productionStart ? this.size - this.productionStart.from : 0;
+  }
+
   /** Draws from each bound during the exploration (all draws while there is no production). */
   explorationCounts(): number[] {
     return this.counts.map((c, k) => c - this.productionCounts[k]);
@@ -220,8 +225,7 @@ export class DrawLog {
 
   /** The points and per-bound counts that make the estimate: the fresh draws once there are any, else all. */
   private estimatePoints(): { from: number; counts: number[] } {
-    const start = this.productionStart;
-    return start && this.size > start.from ? { from: start.from, counts: this.productionCounts } : { from: 0, counts: this.counts };
+    return this.freshDraws > 0 ? { from: this.productionStart!.from, counts: this.productionCounts } : { from: 0, counts: this.counts };
   }
 
   /** Ẑ, its error, and every point's log-weight (see the module comment); recomputed only after new draws. */

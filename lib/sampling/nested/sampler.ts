@@ -394,8 +394,7 @@ export class NestedSampler {
   private precisionShortfall(): number {
     const { targetEss, discardExploration } = this.options;
     if (!this.draws) return 0;
-    const production = this.draws.production;
-    if (discardExploration && (!production || this.draws.size === production.from)) return Infinity;
+    if (discardExploration && this.draws.freshDraws === 0) return Infinity;
     const targetLogZerr = this.targetLogZerr();
     if (targetLogZerr === 0 && targetEss === 0) return 0;
     const { logZerr, ess } = this.draws.evidence();
@@ -422,7 +421,7 @@ export class NestedSampler {
     const targetLogZerr = this.targetLogZerr();
     // The volumes' Monte Carlo error does not fall with more likelihood draws: hold it to a third of
     // the target first (a ninth of its variance), which costs no likelihood calls.
-    const fresh = draws.production ? draws.size - draws.production.from : 0;
+    const fresh = draws.freshDraws;
     if (targetLogZerr > 0 && (!discardExploration || fresh > 0) && draws.sharpenVolumes((targetLogZerr / 3) ** 2) && this.precisionShortfall() === 0) return;
     let perBound: number[];
     if (discardExploration) {
